@@ -1,0 +1,1 @@
+"""governance: elections for membership bodies, from nomination to certified result."""

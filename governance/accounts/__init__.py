@@ -1,0 +1,1 @@
+"""Staff and member accounts: sign-in, sessions, first-admin set-up, staff invitations."""

@@ -1,0 +1,183 @@
+"""Sign-in, sign-out, first-admin set-up and staff invitations: parse, call the service, render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from governance.accounts import service
+from governance.accounts.models import STAFF_ROLES, LinkPurpose, Role
+from governance.errors import InvalidInput, TooManyAttempts
+from governance.security.guards import requires_role
+from governance.web.auth import SESSION_COOKIE, DBSession, settings_of, signed_in
+
+
+@dataclass
+class SignInForm:
+    email: str = ""
+    password: str = ""
+    next: str = "/"
+
+
+@dataclass
+class AccountForm:
+    email: str = ""
+    name: str = ""
+    password: str = ""
+
+
+@dataclass
+class InvitationForm:
+    email: str = ""
+    role: str = ""
+
+
+def _safe_next(target: str) -> str:
+    """Only redirect within this site after sign-in (no open redirect)."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class AccountController(Controller):
+    @get("/login", name="login")
+    async def login_page(
+        self, next: FromQuery[str] = "/", created: FromQuery[bool] = False
+    ) -> Template:
+        return Template(
+            "accounts/login.html", context={"next": _safe_next(next), "created": created}
+        )
+
+    @post("/login")
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        data: URLEncodedBody[SignInForm],
+    ) -> Response[Any]:
+        settings = settings_of(request.app)
+        context = {"next": _safe_next(data.next), "email": data.email, "created": False}
+        try:
+            user = await service.authenticate(
+                db_session, settings, data.email, data.password, _client(request)
+            )
+        except (service.SignInFailed, TooManyAttempts) as error:
+            context["error"] = error.message
+            return Template("accounts/login.html", context=context, status_code=error.status_code)
+        token = await service.start_session(
+            db_session, settings, user, _client(request), request.cookies.get(SESSION_COOKIE)
+        )
+        response = Redirect(_safe_next(data.next), status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            max_age=settings.session_hours * 3600,
+        )
+        return response
+
+    @post("/logout")
+    async def logout(self, request: Request[Any, Any, Any], db_session: DBSession) -> Redirect:
+        user, token = signed_in(request), request.scope.get("auth")
+        if user is not None and token:
+            await service.end_session(db_session, settings_of(request.app), user, token)
+        response = Redirect("/", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @get("/setup/{token:str}", name="setup")
+    async def setup_page(
+        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
+    ) -> Template:
+        await service.find_link(db_session, settings_of(request.app), LinkPurpose.SETUP, token)
+        return Template("accounts/setup.html", context={"token": token, "form": {}})
+
+    @post("/setup/{token:str}")
+    async def setup(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        token: FromPath[str],
+        data: URLEncodedBody[AccountForm],
+    ) -> Response[Any]:
+        form = service.NewAccount(email=data.email, name=data.name, password=data.password)
+        try:
+            await service.complete_setup(db_session, settings_of(request.app), token, form)
+        except InvalidInput as error:
+            context = {"token": token, "form": data, "errors": error.fields}
+            return Template("accounts/setup.html", context=context, status_code=422)
+        return Redirect("/login?created=1", status_code=303)
+
+    @get("/invitations/{token:str}", name="invitation")
+    async def invitation_page(
+        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
+    ) -> Template:
+        settings = settings_of(request.app)
+        link = await service.find_link(db_session, settings, LinkPurpose.STAFF_INVITE, token)
+        return Template(
+            "accounts/invitation.html", context={"token": token, "link": link, "form": {}}
+        )
+
+    @post("/invitations/{token:str}")
+    async def accept_invitation(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        token: FromPath[str],
+        data: URLEncodedBody[AccountForm],
+    ) -> Response[Any]:
+        settings = settings_of(request.app)
+        try:
+            await service.accept_invitation(db_session, settings, token, data.name, data.password)
+        except InvalidInput as error:
+            await db_session.rollback()
+            link = await service.find_link(db_session, settings, LinkPurpose.STAFF_INVITE, token)
+            context = {"token": token, "link": link, "form": data, "errors": error.fields}
+            return Template("accounts/invitation.html", context=context, status_code=422)
+        return Redirect("/login?created=1", status_code=303)
+
+
+class StaffController(Controller):
+    path = "/admin/staff"
+    guards = [requires_role(Role.ADMIN)]  # noqa: RUF012 - Litestar reads the class attribute
+
+    async def _page(self, db_session: DBSession, **context: Any) -> dict[str, Any]:
+        return {
+            "staff": await service.staff(db_session),
+            "invitations": await service.pending_invitations(db_session),
+            "roles": STAFF_ROLES,
+            "form": context.pop("form", {}),
+            "errors": context.pop("errors", {}),
+            **context,
+        }
+
+    @get("/", name="staff")
+    async def staff_page(self, db_session: DBSession) -> Template:
+        return Template("accounts/staff.html", context=await self._page(db_session))
+
+    @post("/invitations")
+    async def invite(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        data: URLEncodedBody[InvitationForm],
+    ) -> Template:
+        settings = settings_of(request.app)
+        inviter = signed_in(request)
+        assert inviter is not None
+        try:
+            token = await service.invite_staff(db_session, settings, inviter, data.email, data.role)
+        except InvalidInput as error:
+            context = await self._page(db_session, form=data, errors=error.fields)
+            return Template("accounts/staff.html", context=context, status_code=422)
+        link = f"{settings.base_url}/invitations/{token}"
+        context = await self._page(db_session, new_link=link, invited=data.email)
+        return Template("accounts/staff.html", context=context)

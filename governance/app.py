@@ -1,0 +1,81 @@
+"""The application factory: one place that wires routes, plugins, middleware and error pages."""
+
+from __future__ import annotations
+
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.logging.config import StructLoggingConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from governance.accounts.controller import AccountController, StaffController
+from governance.config import PROJECT_ROOT, Settings
+from governance.db import create_engine
+from governance.site.controller import SiteController
+from governance.web.auth import SessionAuthMiddleware
+from governance.web.errors import EXCEPTION_HANDLERS
+from governance.web.headers import SecurityHeadersMiddleware
+from governance.web.templates import make_environment
+
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+def _alchemy(settings: Settings) -> SQLAlchemyAsyncConfig:
+    # Services commit explicitly with the audit event they write; the default before-send handler
+    # only closes the session, rolling back whatever a failed request left uncommitted.
+    return SQLAlchemyAsyncConfig(
+        engine_instance=create_engine(settings.database_url),
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_dependency_key="db_session",
+        create_all=False,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    alchemy = _alchemy(settings)
+
+    async def dispose_engine() -> None:
+        await alchemy.get_engine().dispose()
+
+    structlog_config = StructlogConfig(
+        structlog_logging_config=StructLoggingConfig(log_exceptions="never"),
+        enable_middleware_logging=False,
+    )
+    return Litestar(
+        route_handlers=[
+            SiteController,
+            AccountController,
+            StaffController,
+            create_static_files_router(path="/static", directories=[STATIC_DIR]),
+        ],
+        plugins=[SQLAlchemyPlugin(config=alchemy), StructlogPlugin(config=structlog_config)],
+        middleware=[SecurityHeadersMiddleware(), SessionAuthMiddleware()],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="governance_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            exclude=["/static/", "/healthz"],
+        ),
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(make_environment())
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_shutdown=[dispose_engine],
+        state=State({"settings": settings, "alchemy_config": alchemy}),
+        debug=False,
+    )
+
+
+def app_factory() -> Litestar:
+    """Entry point for Granian (``--factory``): settings from the environment."""
+    return create_app()

@@ -1,0 +1,216 @@
+"""The ``governance`` command: serve, migrate, create the first admin, export and verify audit
+chains, count ballot files. Heavy imports happen inside each command so that ``governance count``
+starts fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from governance.config import Settings
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    from governance.config import Settings
+
+    return Settings.from_env()
+
+
+def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one unit of work against the configured database, then dispose of the engine."""
+
+    async def run() -> T:
+        from sqlalchemy.ext.asyncio import async_sessionmaker
+
+        from governance.db import create_engine
+
+        engine = create_engine(settings.database_url)
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@click.group()
+def main() -> None:
+    """Elections for membership bodies, from nomination to certified result."""
+
+
+# --- database --------------------------------------------------------------------------------
+
+
+@main.group()
+def database() -> None:
+    """Schema migrations."""
+
+
+@database.command("upgrade")
+def database_upgrade() -> None:
+    """Apply every migration to the configured database."""
+    from governance.migrate import upgrade
+
+    settings = _settings()
+    _ensure_sqlite_folder(settings.database_url)
+    upgrade(settings.database_url)
+    click.echo("Database is up to date.")
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    if url.startswith("sqlite") and ":///" in url:
+        Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+
+
+# --- serving ---------------------------------------------------------------------------------
+
+
+def _print_setup_link(settings: Settings) -> None:
+    from governance.accounts.service import issue_setup_link
+
+    token = _with_session(settings, lambda session: issue_setup_link(session, settings))
+    if token:
+        minutes = settings.setup_link_minutes
+        click.echo(
+            f"\nNo administrator yet. Open this one-time link within {minutes} minutes "
+            f"to create the first admin:\n\n    {settings.base_url}/setup/{token}\n"
+        )
+
+
+@main.command("setup-link")
+def setup_link() -> None:
+    """Print a one-time link that creates the first admin (only while there is none)."""
+    settings = _settings()
+    _print_setup_link(settings)
+
+
+@main.command()
+@click.option("--migrate/--no-migrate", default=True, help="Apply migrations first.")
+def serve(migrate: bool) -> None:
+    """Serve the site with Granian (GOVERNANCE_HOST, GOVERNANCE_PORT, GOVERNANCE_WORKERS)."""
+    from governance.migrate import upgrade
+
+    settings = _settings()
+    if migrate:
+        _ensure_sqlite_folder(settings.database_url)
+        upgrade(settings.database_url)
+    _print_setup_link(settings)
+    click.echo(f"Serving on {settings.base_url} with {settings.workers} worker(s).")
+    arguments = [
+        sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
+        "--host", settings.host, "--port", str(settings.port),
+        "--workers", str(settings.workers), "--log-level", settings.log_level.lower(),
+        "governance.app:app_factory",
+    ]  # fmt: skip
+    os.execv(sys.executable, arguments)  # noqa: S606 - replace this process with the server
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+@main.group()
+def admin() -> None:
+    """Administrator accounts."""
+
+
+@admin.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.password_option(envvar="GOVERNANCE_ADMIN_PASSWORD", help="Prompted for when not given.")
+def admin_create(email: str, name: str, password: str) -> None:
+    """Create an administrator account (an alternative to the setup link)."""
+    from governance.accounts.models import Role
+    from governance.accounts.service import NewAccount, create_user
+    from governance.errors import InvalidInput
+
+    settings = _settings()
+
+    async def work(session: AsyncSession) -> None:
+        form = NewAccount(email=email, name=name, password=password)
+        await create_user(session, form, frozenset({Role.ADMIN}), actor="command line")
+        await session.commit()
+
+    try:
+        _with_session(settings, work)
+    except InvalidInput as error:
+        for field, problem in error.fields.items():
+            click.echo(f"{field}: {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"Administrator {email} created.")
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+
+@main.group()
+def audit() -> None:
+    """Export and verify audit chains."""
+
+
+@audit.command("export")
+@click.option("--election", "election_id", help="Export this election's chain (default: platform).")
+def audit_export(election_id: str | None) -> None:
+    """Write a chain as JSON Lines to standard output."""
+    from governance.audit import chain as chain_rules
+    from governance.audit import service
+    from governance.audit.models import PLATFORM_CHAIN, election_chain
+
+    settings = _settings()
+    name = election_chain(election_id) if election_id else PLATFORM_CHAIN
+
+    async def work(session: AsyncSession) -> None:
+        async for event in service.events(session, name):
+            click.echo(chain_rules.to_jsonl(service.as_exported(event)))
+
+    _with_session(settings, work)
+
+
+@audit.command("verify")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def audit_verify(file: TextIO) -> None:
+    """Recompute an exported chain offline; name the first broken event."""
+    from governance.audit import chain as chain_rules
+
+    try:
+        verdict = chain_rules.verify(chain_rules.read_jsonl(file))
+    except chain_rules.ChainFormatError as error:
+        click.echo(f"BROKEN: {error}", err=True)
+        sys.exit(1)
+    if verdict.ok:
+        click.echo(f"OK: {verdict.events} events, head {verdict.head}")
+        return
+    click.echo(
+        f"BROKEN at event {verdict.broken_at} (line {verdict.broken_at}): {verdict.reason}. "
+        f"The {verdict.events} events before it verify, head {verdict.head}.",
+        err=True,
+    )
+    sys.exit(1)
+
+
+# --- counting --------------------------------------------------------------------------------
+
+
+@main.command(
+    "count",
+    context_settings={"ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
+def count(arguments: tuple[str, ...]) -> None:
+    """Count a BLT ballot file: governance count FILE.blt --method M [--seats N] [--seed S]."""
+    from governance.counting.cli import main as count_main
+
+    sys.exit(count_main(list(arguments)))

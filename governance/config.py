@@ -1,0 +1,76 @@
+"""Settings from ``GOVERNANCE_*`` environment variables: the one place configuration is read."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"GOVERNANCE_{name}", default)
+
+
+def _secret_key(data_dir: Path) -> str:
+    """The key behind every keyed hash (one-time links) and the CSRF token.
+
+    Production sets GOVERNANCE_SECRET_KEY. A local install keeps a generated key in the data folder
+    so that links printed before a restart still work after it.
+    """
+    if key := os.environ.get("GOVERNANCE_SECRET_KEY"):
+        return key
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: str = "INFO"
+    session_hours: int = 12
+    setup_link_minutes: int = 60
+    invite_link_hours: int = 72
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_window_minutes: int = 15
+    time_zone: str = "Europe/London"
+    debug: bool = False
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry Secure whenever the site is served over https."""
+        return self.base_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(_env("DATA_DIR", str(DEFAULT_DATA_DIR)))
+        default_db = f"sqlite+aiosqlite:///{data_dir / 'governance.sqlite3'}"
+        host = _env("HOST", "127.0.0.1")
+        port = int(_env("PORT", "8000"))
+        return cls(
+            database_url=_env("DATABASE_URL", default_db),
+            secret_key=_secret_key(data_dir),
+            base_url=_env("BASE_URL", f"http://{host}:{port}").rstrip("/"),
+            host=host,
+            port=port,
+            workers=int(_env("WORKERS", "1")),
+            log_level=_env("LOG_LEVEL", "INFO").upper(),
+            session_hours=int(_env("SESSION_HOURS", "12")),
+            time_zone=_env("TIME_ZONE", "Europe/London"),
+            debug=_env("DEBUG", "") == "1",
+        )

@@ -1,0 +1,40 @@
+"""Password hashing with argon2id (RFC 9106), through argon2-cffi."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+# RFC 9106 §4 second recommended option (64 MiB, t=3, p=4): argon2-cffi's default profile.
+_hasher = PasswordHasher(type=Type.ID)
+MIN_PASSWORD_LENGTH = 12
+
+# A fixed hash to verify against when no account matches, so that a wrong email and a wrong
+# password take the same time and do not reveal which addresses have accounts.
+_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        _hasher.verify(password_hash or _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    return password_hash is not None
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the stored hash was made with parameters weaker than today's (rehash on login)."""
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is not acceptable, in words a person can act on; None if it is fine."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if len(password) > 1024:
+        return "Use at most 1,024 characters."
+    return None

@@ -1,0 +1,1 @@
+"""The public front page and the health check."""

@@ -1,0 +1,1 @@
+"""Web plumbing shared by every feature: templates, security headers, sign-in, error pages."""

@@ -1,0 +1,77 @@
+"""One mapping from errors to pages: a person sees what went wrong and what to do, never a trace."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.response import Redirect
+from litestar.types import ExceptionHandlersMap
+
+from governance.errors import DomainError
+from governance.i18n import _
+from governance.web.pages import render
+
+log = structlog.get_logger(__name__)
+
+TITLES = {
+    400: "The request could not be understood",
+    401: "Please sign in",
+    403: "You cannot do that",
+    404: "Page not found",
+    405: "Not allowed here",
+    409: "That conflicts with what is already there",
+    410: "This link no longer works",
+    422: "Please check what you entered",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+
+GENERIC = {
+    400: "The request was not in a form this site understands. Go back and try again.",
+    403: "Your account does not allow this. If you think it should, ask an administrator.",
+    404: "There is no page at this address. Check the address, or start from the home page.",
+    405: "This page does not accept that kind of request.",
+    429: "Too many requests. Wait a few minutes, then try again.",
+    500: "The error has been logged. Nothing you entered was stored. Please try again shortly.",
+}
+
+
+def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Response[str]:
+    context = {"status": status, "title": _(TITLES.get(status, "Error")), "message": message}
+    response = render(request, "errors/error.html", context, status)
+    if status == 429:
+        response.headers["retry-after"] = "900"
+    return response
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if isinstance(exc, NotAuthorizedException) and request.method == "GET":
+        return Redirect(f"/login?next={quote(request.url.path)}")
+    detail = exc.detail if status in (401, 403) and exc.detail else ""
+    if status == 403 and "CSRF" in str(exc.detail):
+        detail = _(
+            "This form had expired or did not come from this site. Reload the page and try again."
+        )
+    message = detail or _(GENERIC.get(status, GENERIC[400]))
+    return error_page(request, status, message)
+
+
+def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[str]:
+    return error_page(request, exc.status_code, exc.message)
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    log.exception("unhandled error", path=request.url.path, method=request.method)
+    return error_page(request, 500, _(GENERIC[500]))
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    DomainError: _domain_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}

@@ -1,0 +1,17 @@
+"""Rendering a page outside a route handler's ``Template`` (error pages), with the same context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.plugins.jinja import JinjaTemplateEngine
+
+
+def render(
+    request: Request[Any, Any, Any], name: str, context: dict[str, Any], status_code: int
+) -> Response[str]:
+    engine = request.app.template_engine
+    assert isinstance(engine, JinjaTemplateEngine)
+    html = engine.get_template(name).render(**context, request=request)
+    return Response(content=html, media_type=MediaType.HTML, status_code=status_code)
