@@ -61,7 +61,7 @@ bench: install ## Benchmarks: serving, counting (results in bench/results/)
 	@$(BIN)/python -m bench
 
 messages: install ## Extract translatable strings into governance/locale/messages.pot
-	@$(BIN)/pybabel extract -F babel.cfg -o governance/locale/messages.pot --project governance .
+	@$(BIN)/pybabel extract -F babel.cfg -k N_ -o governance/locale/messages.pot --project governance .
 
 clean: ## Remove the virtual environment and caches (keeps var/, the local database)
 	rm -rf $(VENV) node_modules static/vendor .mypy_cache .ruff_cache .pytest_cache

@@ -28,6 +28,7 @@ from governance.accounts.models import (
 from governance.audit.service import record
 from governance.config import Settings
 from governance.errors import Gone, InvalidInput, TooManyAttempts
+from governance.i18n import _
 from governance.security import passwords, tokens
 
 SESSION_PURPOSE = "session"
@@ -51,12 +52,12 @@ def check_new_account(form: NewAccount) -> NewAccount:
     try:
         email = validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        problems["email"] = "Enter an email address like name@example.org."
+        problems["email"] = _("Enter an email address like name@example.org.")
     name = " ".join(form.name.split())
     if not name:
-        problems["name"] = "Enter your name."
+        problems["name"] = _("Enter your name.")
     elif len(name) > 200:
-        problems["name"] = "Use at most 200 characters."
+        problems["name"] = _("Use at most 200 characters.")
     if problem := passwords.password_problem(form.password):
         problems["password"] = problem
     if problems:
@@ -78,7 +79,7 @@ async def create_user(
     """Add an account in the caller's transaction and audit it (the caller commits)."""
     account = check_new_account(form)
     if await _email_taken(session, account.email):
-        raise InvalidInput({"email": "An account with this email address already exists."})
+        raise InvalidInput({"email": _("An account with this email address already exists.")})
     user = User(
         email=account.email,
         name=account.name,
@@ -139,9 +140,9 @@ async def find_link(
         )
     )
     if link is None:
-        raise Gone("This link is not valid. Ask for a new one.")
+        raise Gone(_("This link is not valid. Ask for a new one."))
     if link.used_at is not None:
-        raise Gone("This link has already been used. Each link works once.")
+        raise Gone(_("This link has already been used. Each link works once."))
     if link.expires_at <= clock.now():
         raise Gone(
             f"This link expired at {link.expires_at:%H:%M UTC on %d %B %Y}. Ask for a new one."
@@ -157,7 +158,7 @@ async def _use_link(session: AsyncSession, link: AccessLink) -> None:
         .values(used_at=clock.now())
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Gone("This link has already been used. Each link works once.")
+        raise Gone(_("This link has already been used. Each link works once."))
 
 
 async def issue_setup_link(session: AsyncSession, settings: Settings) -> str | None:
@@ -177,7 +178,7 @@ async def complete_setup(
 ) -> User:
     link = await find_link(session, settings, LinkPurpose.SETUP, token)
     if await count_users(session):
-        raise Gone("This platform already has an administrator. Sign in instead.")
+        raise Gone(_("This platform already has an administrator. Sign in instead."))
     await _use_link(session, link)
     user = await create_user(session, form, frozenset({Role.ADMIN}), actor="setup link")
     await record(session, action="setup.completed", actor=user.email, subject=f"user:{user.id}")
@@ -194,11 +195,11 @@ async def invite_staff(
         address = validate_email(normalise_email(email), check_deliverability=False)
         email = address.normalized.lower()
     except EmailNotValidError:
-        problems["email"] = "Enter an email address like name@example.org."
+        problems["email"] = _("Enter an email address like name@example.org.")
     if role not in {r.value for r in STAFF_ROLES}:
-        problems["role"] = "Choose admin, returning officer or scrutineer."
+        problems["role"] = _("Choose admin, returning officer or scrutineer.")
     if not problems and await _email_taken(session, email):
-        problems["email"] = "An account with this email address already exists."
+        problems["email"] = _("An account with this email address already exists.")
     if problems:
         raise InvalidInput(problems)
     token = await _issue_link(
@@ -281,13 +282,19 @@ async def _check_throttle(
     by_address = await _recent_failures(session, LoginAttempt.client_address, client_address, since)
     if by_account >= settings.login_failures_per_account:
         raise TooManyAttempts(
-            "Too many failed sign-in attempts for this account. "
-            f"Wait {settings.login_window_minutes} minutes, then try again."
+            _(
+                "Too many failed sign-in attempts for this account. "
+                "Wait %(minutes)d minutes, then try again."
+            )
+            % {"minutes": settings.login_window_minutes}
         )
     if by_address >= settings.login_failures_per_address:
         raise TooManyAttempts(
-            "Too many failed sign-in attempts from your network. "
-            f"Wait {settings.login_window_minutes} minutes, then try again."
+            _(
+                "Too many failed sign-in attempts from your network. "
+                "Wait %(minutes)d minutes, then try again."
+            )
+            % {"minutes": settings.login_window_minutes}
         )
 
 
@@ -295,7 +302,7 @@ class SignInFailed(InvalidInput):
     status_code = 400
 
     def __init__(self) -> None:
-        super().__init__({}, "That email address and password do not match an account.")
+        super().__init__({}, _("That email address and password do not match an account."))
 
 
 async def authenticate(

@@ -12,18 +12,21 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
 from governance.accounts.models import Role
+from governance.i18n import N_, _
 
 ROLE_LABELS = {
-    Role.ADMIN: "an administrator",
-    Role.RETURNING_OFFICER: "a returning officer",
-    Role.SCRUTINEER: "a scrutineer",
-    Role.MEMBER: "a member",
+    Role.ADMIN: N_("an administrator"),
+    Role.RETURNING_OFFICER: N_("a returning officer"),
+    Role.SCRUTINEER: N_("a scrutineer"),
+    Role.MEMBER: N_("a member"),
 }
 
 
-def requires_signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+def requires_signed_in(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     if connection.scope.get("user") is None:
-        raise NotAuthorizedException("Sign in to see this page.")
+        raise NotAuthorizedException(_("Sign in to see this page."))
 
 
 def requires_role(*roles: Role) -> Guard:
@@ -33,7 +36,7 @@ def requires_role(*roles: Role) -> Guard:
         requires_signed_in(connection, handler)
         held = connection.scope["user"].role_names
         if not held & set(roles):
-            needed = " or ".join(ROLE_LABELS[role] for role in roles)
-            raise PermissionDeniedException(f"This page is for {needed}.")
+            needed = _(" or ").join(_(ROLE_LABELS[role]) for role in roles)
+            raise PermissionDeniedException(_("This page is for %(role)s.") % {"role": needed})
 
     return guard

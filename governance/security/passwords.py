@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from governance.i18n import _
+
 # RFC 9106 §4 second recommended option (64 MiB, t=3, p=4): argon2-cffi's default profile.
 _hasher = PasswordHasher(type=Type.ID)
 MIN_PASSWORD_LENGTH = 12
@@ -34,7 +36,7 @@ def needs_rehash(password_hash: str) -> bool:
 def password_problem(password: str) -> str | None:
     """Why a new password is not acceptable, in words a person can act on; None if it is fine."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return _("Use at least %(count)d characters.") % {"count": MIN_PASSWORD_LENGTH}
     if len(password) > 1024:
-        return "Use at most 1,024 characters."
+        return _("Use at most 1,024 characters.")
     return None

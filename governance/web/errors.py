@@ -12,31 +12,31 @@ from litestar.response import Redirect
 from litestar.types import ExceptionHandlersMap
 
 from governance.errors import DomainError
-from governance.i18n import _
+from governance.i18n import N_, _
 from governance.web.pages import render
 
 log = structlog.get_logger(__name__)
 
-TITLES = {
-    400: "The request could not be understood",
-    401: "Please sign in",
-    403: "You cannot do that",
-    404: "Page not found",
-    405: "Not allowed here",
-    409: "That conflicts with what is already there",
-    410: "This link no longer works",
-    422: "Please check what you entered",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
+TITLES = {  # marked for extraction; translated where shown
+    400: N_("The request could not be understood"),
+    401: N_("Please sign in"),
+    403: N_("You cannot do that"),
+    404: N_("Page not found"),
+    405: N_("Not allowed here"),
+    409: N_("That conflicts with what is already there"),
+    410: N_("This link no longer works"),
+    422: N_("Please check what you entered"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong on our side"),
 }
 
-GENERIC = {
-    400: "The request was not in a form this site understands. Go back and try again.",
-    403: "Your account does not allow this. If you think it should, ask an administrator.",
-    404: "There is no page at this address. Check the address, or start from the home page.",
-    405: "This page does not accept that kind of request.",
-    429: "Too many requests. Wait a few minutes, then try again.",
-    500: "The error has been logged. Nothing you entered was stored. Please try again shortly.",
+GENERIC = {  # marked for extraction; translated where shown
+    400: N_("The request was not in a form this site understands. Go back and try again."),
+    403: N_("Your account does not allow this. If you think it should, ask an administrator."),
+    404: N_("There is no page at this address. Check the address, or start from the home page."),
+    405: N_("This page does not accept that kind of request."),
+    429: N_("Too many requests. Wait a few minutes, then try again."),
+    500: N_("The error has been logged. Nothing you entered was stored. Please try again shortly."),
 }
 
 
