@@ -5,6 +5,7 @@ from __future__ import annotations
 from governance.accounts.models import AccessLink, AuthSession, LoginAttempt, User, UserRole
 from governance.audit.models import AuditEvent, AuditHead
 from governance.db import Base
+from governance.members.models import Member
 
 metadata = Base.metadata
 
@@ -14,6 +15,7 @@ __all__ = [
     "AuditHead",
     "AuthSession",
     "LoginAttempt",
+    "Member",
     "User",
     "UserRole",
     "metadata",

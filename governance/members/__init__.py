@@ -1,0 +1,1 @@
+"""The member register: who may stand and who may vote."""
