@@ -19,6 +19,7 @@ from litestar.template.config import TemplateConfig
 from governance.accounts.controller import AccountController, StaffController
 from governance.config import PROJECT_ROOT, Settings
 from governance.db import create_engine
+from governance.members.controller import MemberController
 from governance.site.controller import SiteController
 from governance.web.auth import SessionAuthMiddleware
 from governance.web.errors import EXCEPTION_HANDLERS
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SiteController,
             AccountController,
             StaffController,
+            MemberController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy), StructlogPlugin(config=structlog_config)],
