@@ -26,7 +26,7 @@ class StatusForm:
 
 def _actor(request: Request[Any, Any, Any]) -> str:
     user = signed_in(request)
-    assert user is not None  # noqa: S101 - route guards admit only signed-in staff
+    assert user is not None
     return user.email
 
 

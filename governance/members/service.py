@@ -96,7 +96,7 @@ def check_member(form: MemberForm) -> dict[str, Any]:
     }
 
 
-def _filtered(query: MemberQuery) -> Select[tuple[Member]]:
+def _filtered(query: MemberQuery) -> Select[Member]:
     statement = select(Member)
     if text := query.text.strip():
         pattern = f"%{text.lower()}%"
