@@ -16,10 +16,18 @@ from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from governance.accounts.controller import AccountController, StaffController
+from governance.accounts.controller import (
+    AccountController,
+    MemberAccessController,
+    StaffController,
+)
+from governance.bodies.controller import BodyController
+from governance.challenges.controller import ChallengeQueueController, RollCheckController
 from governance.config import PROJECT_ROOT, Settings
 from governance.db import create_engine
 from governance.members.controller import MemberController
+from governance.notify.controller import OutboxController
+from governance.notify.mailer import outbox_in_process
 from governance.site.controller import SiteController
 from governance.web.auth import SessionAuthMiddleware
 from governance.web.errors import EXCEPTION_HANDLERS
@@ -55,8 +63,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             SiteController,
             AccountController,
+            MemberAccessController,
             StaffController,
             MemberController,
+            BodyController,
+            RollCheckController,
+            ChallengeQueueController,
+            OutboxController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy), StructlogPlugin(config=structlog_config)],
@@ -72,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine=JinjaTemplateEngine.from_environment(make_environment())
         ),
         exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[outbox_in_process],
         on_shutdown=[dispose_engine],
         state=State({"settings": settings, "alchemy_config": alchemy}),
         debug=False,

@@ -200,6 +200,75 @@ def audit_verify(file: TextIO) -> None:
     sys.exit(1)
 
 
+# --- mail ------------------------------------------------------------------------------------
+
+
+@main.group()
+def outbox() -> None:
+    """Mail waiting to be sent."""
+
+
+@outbox.command("work")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+def outbox_work(once: bool) -> None:
+    """Deliver the outbox over SMTP (GOVERNANCE_SMTP_*); polls until stopped unless --once."""
+    from governance.notify.mailer import work
+
+    settings = _settings()
+    if not settings.smtp_host:
+        click.echo("GOVERNANCE_SMTP_HOST is not set: mail stays in the outbox.", err=True)
+        sys.exit(1)
+    tally = asyncio.run(work(settings, once=once))
+    if once:
+        click.echo(f"Sent {tally.sent}, to retry {tally.retrying}, failed {tally.failed}.")
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+@main.group()
+def members() -> None:
+    """The member register."""
+
+
+@members.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--commit", is_flag=True, help="Import the file if the check finds no problem.")
+@click.option("--lapse-absent", is_flag=True, help="With --commit: lapse members not in the file.")
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Read COLUMN as FIELD (a register field, attribute or ignore). Repeatable.",
+)
+def members_import(file: Path, commit: bool, lapse_absent: bool, mappings: tuple[str, ...]) -> None:
+    """Check a register CSV and list every problem; with --commit, import it (all or nothing)."""
+    from governance.members import importing
+    from governance.members.csv_format import parse_mapping
+
+    try:
+        mapping = parse_mapping(mappings)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--map") from error
+    settings = _settings()
+
+    async def work(session: AsyncSession) -> importing.ImportReport:
+        if not commit:
+            return await importing.check_import(session, file, mapping)
+        return await importing.commit_import(
+            session, file, actor="command line", mapping=mapping, lapse_absent=lapse_absent
+        )
+
+    try:
+        report = _with_session(settings, work)
+    except importing.ImportRefused as refused:
+        report = refused.report
+    for line in importing.summary(report):
+        click.echo(line)
+    sys.exit(0 if report.ok else 1)
+
+
 # --- counting --------------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +50,19 @@ class Settings:
     login_window_minutes: int = 15
     time_zone: str = "Europe/London"
     debug: bool = False
+    # Mail. With no SMTP host (the local default) messages wait in the outbox, shown to admins.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = True  # require STARTTLS on a plain connection (port 587)
+    smtp_tls: bool = False  # implicit TLS from the first byte (port 465)
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "Governance <governance@localhost>"
+    outbox_in_process: bool = True  # off when separate `governance outbox work` processes run
+    outbox_poll_seconds: float = 5.0
+    outbox_max_attempts: int = 8
+    outbox_retry_seconds: int = 60  # the first retry's delay; each later one doubles it
 
     @property
     def secure_cookies(self) -> bool:
@@ -62,6 +75,7 @@ class Settings:
         default_db = f"sqlite+aiosqlite:///{data_dir / 'governance.sqlite3'}"
         host = _env("HOST", "127.0.0.1")
         port = int(_env("PORT", "8000"))
+        smtp_tls = _env("SMTP_TLS", "") == "1"
         return cls(
             database_url=_env("DATABASE_URL", default_db),
             secret_key=_secret_key(data_dir),
@@ -73,4 +87,16 @@ class Settings:
             session_hours=int(_env("SESSION_HOURS", "12")),
             time_zone=_env("TIME_ZONE", "Europe/London"),
             debug=_env("DEBUG", "") == "1",
+            smtp_host=_env("SMTP_HOST", ""),
+            smtp_port=int(_env("SMTP_PORT", "465" if smtp_tls else "587")),
+            smtp_username=_env("SMTP_USERNAME", ""),
+            smtp_password=_env("SMTP_PASSWORD", ""),
+            smtp_starttls=_env("SMTP_STARTTLS", "1") == "1",
+            smtp_tls=smtp_tls,
+            smtp_timeout_seconds=float(_env("SMTP_TIMEOUT_SECONDS", "30")),
+            mail_from=_env("MAIL_FROM", "Governance <governance@localhost>"),
+            outbox_in_process=_env("OUTBOX_IN_PROCESS", "1") == "1",
+            outbox_poll_seconds=float(_env("OUTBOX_POLL_SECONDS", "5")),
+            outbox_max_attempts=int(_env("OUTBOX_MAX_ATTEMPTS", "8")),
+            outbox_retry_seconds=int(_env("OUTBOX_RETRY_SECONDS", "60")),
         )

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from governance.accounts.models import AccessLink, AuthSession, LoginAttempt, User, UserRole
 from governance.audit.models import AuditEvent, AuditHead
+from governance.bodies.models import Body, SeatCategory, SeatHolding
+from governance.challenges.models import RollChallenge
 from governance.db import Base
+from governance.elections.models import Contest, Election
 from governance.members.models import Member
+from governance.nominations.models import Candidate, Nomination, Support
+from governance.notify.models import OutboxMessage
 
 metadata = Base.metadata
 
@@ -14,8 +19,18 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "AuthSession",
+    "Body",
+    "Candidate",
+    "Contest",
+    "Election",
     "LoginAttempt",
     "Member",
+    "Nomination",
+    "OutboxMessage",
+    "RollChallenge",
+    "SeatCategory",
+    "SeatHolding",
+    "Support",
     "User",
     "UserRole",
     "metadata",

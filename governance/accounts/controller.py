@@ -9,11 +9,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from governance.accounts import service
-from governance.accounts.models import STAFF_ROLES, LinkPurpose, Role
+from governance.accounts import activation, service
+from governance.accounts.models import STAFF_ROLES, LinkPurpose, Role, User
 from governance.errors import InvalidInput, TooManyAttempts
 from governance.security.guards import requires_role
-from governance.web.auth import SESSION_COOKIE, DBSession, settings_of, signed_in
+from governance.web.auth import SESSION_COOKIE, DBSession, account, settings_of, signed_in
 
 
 @dataclass
@@ -45,6 +45,26 @@ def _client(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
+async def _start_session(
+    request: Request[Any, Any, Any], db_session: DBSession, user: User, target: str
+) -> Redirect:
+    """Sign the browser in with a fresh session id and go on to ``target``."""
+    settings = settings_of(request.app)
+    token = await service.start_session(
+        db_session, settings, user, _client(request), request.cookies.get(SESSION_COOKIE)
+    )
+    response = Redirect(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=settings.session_hours * 3600,
+    )
+    return response
+
+
 class AccountController(Controller):
     @get("/login", name="login")
     async def login_page(
@@ -70,19 +90,7 @@ class AccountController(Controller):
         except (service.SignInFailed, TooManyAttempts) as error:
             context["error"] = error.message
             return Template("accounts/login.html", context=context, status_code=error.status_code)
-        token = await service.start_session(
-            db_session, settings, user, _client(request), request.cookies.get(SESSION_COOKIE)
-        )
-        response = Redirect(_safe_next(data.next), status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            httponly=True,
-            samesite="lax",
-            secure=settings.secure_cookies,
-            max_age=settings.session_hours * 3600,
-        )
-        return response
+        return await _start_session(request, db_session, user, _safe_next(data.next))
 
     @post("/logout")
     async def logout(self, request: Request[Any, Any, Any], db_session: DBSession) -> Redirect:
@@ -171,8 +179,7 @@ class StaffController(Controller):
         data: URLEncodedBody[InvitationForm],
     ) -> Template:
         settings = settings_of(request.app)
-        inviter = signed_in(request)
-        assert inviter is not None
+        inviter = account(request)
         try:
             token = await service.invite_staff(db_session, settings, inviter, data.email, data.role)
         except InvalidInput as error:
@@ -181,3 +188,85 @@ class StaffController(Controller):
         link = f"{settings.base_url}/invitations/{token}"
         context = await self._page(db_session, new_link=link, invited=data.email)
         return Template("accounts/staff.html", context=context)
+
+
+@dataclass
+class AddressForm:
+    email: str = ""
+
+
+@dataclass
+class PasswordForm:
+    password: str = ""
+
+
+class MemberAccessController(Controller):
+    """Members activate their account from the register, and may sign in by emailed link."""
+
+    @get("/activate", name="activate_request")
+    async def activation_request_page(self) -> Template:
+        return Template("accounts/activate_request.html", context={"sent": False})
+
+    @post("/activate")
+    async def request_activation(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        data: URLEncodedBody[AddressForm],
+    ) -> Template:
+        await activation.request_activation(db_session, settings_of(request.app), data.email)
+        return Template("accounts/activate_request.html", context={"sent": True})
+
+    @get("/activate/{token:str}", name="activate")
+    async def activation_page(
+        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
+    ) -> Template:
+        member = await activation.activation_member(db_session, settings_of(request.app), token)
+        return Template("accounts/activate.html", context={"token": token, "member": member})
+
+    @post("/activate/{token:str}")
+    async def activate(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        token: FromPath[str],
+        data: URLEncodedBody[PasswordForm],
+    ) -> Response[Any]:
+        settings = settings_of(request.app)
+        try:
+            await activation.activate(db_session, settings, token, data.password)
+        except InvalidInput as error:
+            await db_session.rollback()
+            member = await activation.activation_member(db_session, settings, token)
+            context = {"token": token, "member": member, "errors": error.fields}
+            return Template("accounts/activate.html", context=context, status_code=422)
+        return Redirect("/login?created=1", status_code=303)
+
+    @get("/login/link", name="sign_in_link_request")
+    async def sign_in_link_page(self) -> Template:
+        return Template("accounts/sign_in_link.html", context={"sent": False})
+
+    @post("/login/link")
+    async def request_sign_in_link(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        data: URLEncodedBody[AddressForm],
+    ) -> Template:
+        await activation.request_sign_in_link(db_session, settings_of(request.app), data.email)
+        return Template("accounts/sign_in_link.html", context={"sent": True})
+
+    @get("/login/link/{token:str}", name="sign_in_with_link")
+    async def sign_in_link_confirm(
+        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
+    ) -> Template:
+        # A GET only shows a button: mail scanners that open links must not use them up.
+        await service.find_link(db_session, settings_of(request.app), LinkPurpose.SIGN_IN, token)
+        return Template("accounts/sign_in_link_confirm.html", context={"token": token})
+
+    @post("/login/link/{token:str}")
+    async def sign_in_with_link(
+        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
+    ) -> Redirect:
+        user = await activation.redeem_sign_in_link(db_session, settings_of(request.app), token)
+        return await _start_session(request, db_session, user, "/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -51,6 +52,21 @@ class User(Base):
         return frozenset(Role(r.role) for r in self.roles)
 
 
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Who is signed in, as plain values: safe to use after the request's transaction ends."""
+
+    id: int
+    email: str
+    name: str
+    role_names: frozenset[Role]
+    member_id: int | None
+
+    @classmethod
+    def of(cls, user: User) -> Account:
+        return cls(user.id, user.email, user.name, user.role_names, user.member_id)
+
+
 class UserRole(Base):
     __tablename__ = "user_roles"
     __table_args__ = (CheckConstraint(f"role IN ({_ROLE_VALUES})", name="known_role"),)
@@ -79,6 +95,8 @@ class AuthSession(Base):
 class LinkPurpose(enum.StrEnum):
     SETUP = "setup"  # creates the first admin on an empty platform
     STAFF_INVITE = "staff_invite"
+    MEMBER_ACTIVATION = "member_activation"  # a member on the register creates their account
+    SIGN_IN = "sign_in"  # a one-time sign-in link instead of a password
 
 
 class AccessLink(Base):
@@ -92,6 +110,7 @@ class AccessLink(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     role: Mapped[str | None] = mapped_column(String(40))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -18,6 +18,7 @@ from governance import clock
 from governance.accounts.models import (
     STAFF_ROLES,
     AccessLink,
+    Account,
     AuthSession,
     LinkPurpose,
     LoginAttempt,
@@ -103,7 +104,7 @@ async def create_user(
 # --- One-time links ------------------------------------------------------------------------
 
 
-async def _issue_link(
+async def issue_link(
     session: AsyncSession,
     settings: Settings,
     purpose: LinkPurpose,
@@ -112,7 +113,9 @@ async def _issue_link(
     email: str | None = None,
     role: Role | None = None,
     created_by: int | None = None,
+    member_id: int | None = None,
 ) -> str:
+    """A new one-time link's token; only its keyed hash is stored (in the caller's transaction)."""
     token = tokens.new_token()
     now = clock.now()
     session.add(
@@ -122,6 +125,7 @@ async def _issue_link(
             email=email,
             role=role.value if role else None,
             created_by=created_by,
+            member_id=member_id,
             created_at=now,
             expires_at=now + lifetime,
         )
@@ -150,7 +154,7 @@ async def find_link(
     return link
 
 
-async def _use_link(session: AsyncSession, link: AccessLink) -> None:
+async def use_link(session: AsyncSession, link: AccessLink) -> None:
     """Mark a link used; the guarded UPDATE makes a second concurrent use fail."""
     result = await session.execute(
         update(AccessLink)
@@ -165,7 +169,7 @@ async def issue_setup_link(session: AsyncSession, settings: Settings) -> str | N
     """On an empty platform, a one-time link that creates the first admin; None otherwise."""
     if await count_users(session):
         return None
-    token = await _issue_link(
+    token = await issue_link(
         session, settings, LinkPurpose.SETUP, timedelta(minutes=settings.setup_link_minutes)
     )
     await record(session, action="setup.link_issued", actor="system")
@@ -179,7 +183,7 @@ async def complete_setup(
     link = await find_link(session, settings, LinkPurpose.SETUP, token)
     if await count_users(session):
         raise Gone(_("This platform already has an administrator. Sign in instead."))
-    await _use_link(session, link)
+    await use_link(session, link)
     user = await create_user(session, form, frozenset({Role.ADMIN}), actor="setup link")
     await record(session, action="setup.completed", actor=user.email, subject=f"user:{user.id}")
     await session.commit()
@@ -187,7 +191,7 @@ async def complete_setup(
 
 
 async def invite_staff(
-    session: AsyncSession, settings: Settings, inviter: User, email: str, role: str
+    session: AsyncSession, settings: Settings, inviter: Account, email: str, role: str
 ) -> str:
     """An admin invites a staff member by one-time link; returns the token for the link."""
     problems: dict[str, str] = {}
@@ -202,7 +206,7 @@ async def invite_staff(
         problems["email"] = _("An account with this email address already exists.")
     if problems:
         raise InvalidInput(problems)
-    token = await _issue_link(
+    token = await issue_link(
         session,
         settings,
         LinkPurpose.STAFF_INVITE,
@@ -226,7 +230,7 @@ async def accept_invitation(
     session: AsyncSession, settings: Settings, token: str, name: str, password: str
 ) -> User:
     link = await find_link(session, settings, LinkPurpose.STAFF_INVITE, token)
-    await _use_link(session, link)
+    await use_link(session, link)
     form = NewAccount(email=link.email or "", name=name, password=password)
     user = await create_user(session, form, frozenset({Role(link.role or "")}), actor=form.email)
     await session.commit()
@@ -376,7 +380,7 @@ async def _revoke(session: AsyncSession, settings: Settings, token: str, now: da
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def end_session(session: AsyncSession, settings: Settings, user: User, token: str) -> None:
+async def end_session(session: AsyncSession, settings: Settings, user: Account, token: str) -> None:
     if await _revoke(session, settings, token, clock.now()):
         await record(session, action="logout", actor=user.email, subject=f"user:{user.id}")
     await session.commit()

@@ -45,14 +45,13 @@ async def _lock_head(session: AsyncSession, chain: str) -> AuditHead:
         .values(chain=chain, seq=0, hash=chain_rules.GENESIS_HASH)
         .on_conflict_do_nothing(index_elements=["chain"])
     )
-    head = await session.scalar(
+    heads = await session.scalars(
         select(AuditHead)
         .where(AuditHead.chain == chain)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    assert head is not None
-    return head
+    return heads.one()
 
 
 async def record(

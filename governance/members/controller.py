@@ -9,12 +9,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from governance.accounts import activation
 from governance.accounts.models import Role
 from governance.errors import InvalidInput
 from governance.members import service
 from governance.members.models import MemberStatus
 from governance.security.guards import requires_role
-from governance.web.auth import DBSession, signed_in
+from governance.web.auth import DBSession, account, settings_of
 from governance.web.pages import is_htmx, render_block
 
 
@@ -22,12 +23,6 @@ from governance.web.pages import is_htmx, render_block
 class StatusForm:
     status: str = ""
     reason: str = ""
-
-
-def _actor(request: Request[Any, Any, Any]) -> str:
-    user = signed_in(request)
-    assert user is not None
-    return user.email
 
 
 class MemberController(Controller):
@@ -62,16 +57,29 @@ class MemberController(Controller):
         data: URLEncodedBody[service.MemberForm],
     ) -> Response[Any]:
         try:
-            member = await service.add(db_session, _actor(request), data)
+            member = await service.add(db_session, account(request).email, data)
         except InvalidInput as error:
             context = {"form": data, "member": None, "errors": error.fields}
             return Template("members/edit.html", context=context, status_code=422)
         return Redirect(f"/admin/members/{member.id}", status_code=303)
 
     @get("/{member_id:int}", name="member")
-    async def view(self, db_session: DBSession, member_id: FromPath[int]) -> Template:
+    async def view(
+        self, db_session: DBSession, member_id: FromPath[int], invited: FromQuery[bool] = False
+    ) -> Template:
         member = await service.get(db_session, member_id)
-        return Template("members/member.html", context={"member": member, "errors": {}})
+        has_account = await service.has_account(db_session, member)
+        context = {"member": member, "errors": {}, "has_account": has_account, "invited": invited}
+        return Template("members/member.html", context=context)
+
+    @post("/{member_id:int}/invite")
+    async def invite(
+        self, request: Request[Any, Any, Any], db_session: DBSession, member_id: FromPath[int]
+    ) -> Redirect:
+        """Email the member a one-time link that activates their account."""
+        settings = settings_of(request.app)
+        await activation.invite_member(db_session, settings, account(request), member_id)
+        return Redirect(f"/admin/members/{member_id}?invited=true", status_code=303)
 
     @get("/{member_id:int}/edit", name="member_edit")
     async def edit_page(self, db_session: DBSession, member_id: FromPath[int]) -> Template:
@@ -90,7 +98,7 @@ class MemberController(Controller):
         data: URLEncodedBody[service.MemberForm],
     ) -> Response[Any]:
         try:
-            await service.edit(db_session, _actor(request), member_id, data)
+            await service.edit(db_session, account(request).email, member_id, data)
         except InvalidInput as error:
             await db_session.rollback()
             member = await service.get(db_session, member_id)
@@ -110,10 +118,19 @@ class MemberController(Controller):
             raise InvalidInput({"status": "unknown status"})
         try:
             await service.set_status(
-                db_session, _actor(request), member_id, MemberStatus(data.status), data.reason
+                db_session,
+                account(request).email,
+                member_id,
+                MemberStatus(data.status),
+                data.reason,
             )
         except InvalidInput as error:
             member = await service.get(db_session, member_id)
-            context = {"member": member, "errors": error.fields, "form": asdict(data)}
+            context = {
+                "member": member,
+                "errors": error.fields,
+                "form": asdict(data),
+                "has_account": await service.has_account(db_session, member),
+            }
             return Template("members/member.html", context=context, status_code=422)
         return Redirect(f"/admin/members/{member_id}", status_code=303)

@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
+from governance.accounts.models import User
 from governance.audit.service import record
 from governance.errors import InvalidInput, NotFound
 from governance.i18n import _
@@ -138,6 +139,10 @@ async def get(session: AsyncSession, member_id: int) -> Member:
     return member
 
 
+async def has_account(session: AsyncSession, member: Member) -> bool:
+    return await session.scalar(select(User.id).where(User.member_id == member.id)) is not None
+
+
 async def _number_taken(session: AsyncSession, number: str, other_than: int | None) -> bool:
     statement = select(Member.id).where(Member.membership_number == number)
     if other_than is not None:
@@ -169,7 +174,9 @@ async def edit(session: AsyncSession, actor: str, member_id: int, form: MemberFo
     values = check_member(form)
     if await _number_taken(session, values["membership_number"], member.id):
         raise InvalidInput({"membership_number": _("Another member has this membership number.")})
-    return await _change(session, actor, member, values, action="member.changed")
+    await apply_change(session, actor, member, values, action="member.changed")
+    await session.commit()
+    return member
 
 
 async def set_status(
@@ -179,12 +186,13 @@ async def set_status(
     member = await get(session, member_id)
     if not reason.strip():
         raise InvalidInput({"reason": _("Give a reason; it is kept in the audit log.")})
-    return await _change(
-        session, actor, member, {"status": status.value}, action="member.status", reason=reason
-    )
+    values = {"status": status.value}
+    await apply_change(session, actor, member, values, action="member.status", reason=reason)
+    await session.commit()
+    return member
 
 
-async def _change(
+async def apply_change(
     session: AsyncSession,
     actor: str,
     member: Member,
@@ -192,13 +200,17 @@ async def _change(
     *,
     action: str,
     reason: str = "",
-) -> Member:
+) -> bool:
+    """Change a register entry in the caller's transaction, auditing before and after.
+
+    Returns whether anything changed; an unchanged entry writes no event.
+    """
     before = member.snapshot()
     for name, value in values.items():
         setattr(member, name, value)
     after = member.snapshot()
     if after == before:
-        return member  # nothing changed, nothing to record
+        return False  # nothing changed, nothing to record
     member.updated_at = clock.now()
     payload: dict[str, Any] = {"before": before, "after": after}
     if reason:
@@ -206,5 +218,4 @@ async def _change(
     await record(
         session, action=action, actor=actor, subject=f"member:{member.id}", payload=payload
     )
-    await session.commit()
-    return member
+    return True

@@ -10,17 +10,19 @@ from typing import TYPE_CHECKING, Any, cast
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar.di import NamedDependency
 from litestar.enums import ScopeType
+from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance.accounts import service as accounts
+from governance.accounts.models import Account
 from governance.config import Settings
+from governance.i18n import _
 
 if TYPE_CHECKING:
     from litestar import Litestar, Request
 
-    from governance.accounts.models import User
 
 SESSION_COOKIE = "governance_session"
 
@@ -48,7 +50,7 @@ class SessionAuthMiddleware(ASGIMiddleware):
             settings = settings_of(scope["app"])
             user = await accounts.session_user(db_session_for(scope), settings, token)
             if user is not None:
-                scope["user"] = user
+                scope["user"] = Account.of(user)
                 scope["auth"] = token
         await next_app(scope, receive, send)
 
@@ -63,9 +65,17 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
-def signed_in(request: Request[Any, Any, Any]) -> User | None:
-    return cast("User | None", request.scope.get("user"))
+def signed_in(request: Request[Any, Any, Any]) -> Account | None:
+    return cast("Account | None", request.scope.get("user"))
 
 
 DBSession = NamedDependency[AsyncSession]
 """The request's database session, injected by name (``db_session``) into route handlers."""
+
+
+def account(request: Request[Any, Any, Any]) -> Account:
+    """The signed-in account on a guarded route (the guard has already refused anonymous users)."""
+    user = signed_in(request)
+    if user is None:
+        raise NotAuthorizedException(_("Sign in to see this page."))
+    return user

@@ -1,0 +1,172 @@
+"""Members' own accounts: activation from the register by an emailed one-time link, and one-time
+sign-in links instead of a password.
+
+A request for a link never reveals whether an address is on the register or has an account: the
+answer is the same either way, and requests per address are limited so nobody can flood a
+member's inbox.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from governance import clock
+from governance.accounts.models import AccessLink, Account, LinkPurpose, Role, User, UserRole
+from governance.accounts.service import (
+    NewAccount,
+    create_user,
+    find_link,
+    issue_link,
+    normalise_email,
+    use_link,
+)
+from governance.audit.service import record
+from governance.config import Settings
+from governance.errors import Conflict, NotFound
+from governance.i18n import _
+from governance.members.models import Member, MemberStatus
+from governance.members.service import has_account
+from governance.notify.service import enqueue
+
+ACTIVATION_LIFETIME = timedelta(days=7)
+SIGN_IN_LIFETIME = timedelta(minutes=15)
+LINKS_PER_ADDRESS = 3  # within SIGN_IN_LIFETIME, per purpose
+
+
+async def _recent_links(session: AsyncSession, email: str, purpose: LinkPurpose) -> int:
+    since = clock.now() - SIGN_IN_LIFETIME
+    statement = select(func.count()).where(
+        AccessLink.email == email,
+        AccessLink.purpose == purpose.value,
+        AccessLink.created_at > since,
+    )
+    return int(await session.scalar(statement) or 0)
+
+
+async def _send_activation(
+    session: AsyncSession, settings: Settings, member: Member, actor: str
+) -> None:
+    token = await issue_link(
+        session,
+        settings,
+        LinkPurpose.MEMBER_ACTIVATION,
+        ACTIVATION_LIFETIME,
+        email=member.email,
+        role=Role.MEMBER,
+        member_id=member.id,
+    )
+    link = f"{settings.base_url}/activate/{token}"
+    await enqueue(
+        session,
+        to=member.email,
+        template="member_activation",
+        context={"name": member.name, "link": link, "days": ACTIVATION_LIFETIME.days},
+    )
+    await record(
+        session, action="member.activation_sent", actor=actor, subject=f"member:{member.id}"
+    )
+
+
+async def invite_member(
+    session: AsyncSession, settings: Settings, actor: Account, member_id: int
+) -> None:
+    """Staff send a member the link that activates their account."""
+    member = await session.get(Member, member_id)
+    if member is None:
+        raise NotFound(_("There is no member with that id in the register."))
+    if member.status != MemberStatus.ACTIVE.value:
+        raise Conflict(
+            _("Only active members can have an account; this member is %(status)s.")
+            % {"status": member.status}
+        )
+    if await has_account(session, member):
+        raise Conflict(_("This member already has an account."))
+    await _send_activation(session, settings, member, actor.email)
+    await session.commit()
+
+
+async def request_activation(session: AsyncSession, settings: Settings, email: str) -> None:
+    """A member asks for their activation link; the answer never says whether they are listed."""
+    address = normalise_email(email)[:320]
+    member = await session.scalar(
+        select(Member).where(Member.email == address, Member.status == MemberStatus.ACTIVE.value)
+    )
+    throttled = (
+        await _recent_links(session, address, LinkPurpose.MEMBER_ACTIVATION) >= LINKS_PER_ADDRESS
+    )
+    if member is None or throttled or await has_account(session, member):
+        return
+    await _send_activation(session, settings, member, "member")
+    await session.commit()
+
+
+async def activation_member(session: AsyncSession, settings: Settings, token: str) -> Member:
+    link = await find_link(session, settings, LinkPurpose.MEMBER_ACTIVATION, token)
+    member = await session.get(Member, link.member_id or 0)
+    if member is None or member.status != MemberStatus.ACTIVE.value:
+        raise Conflict(
+            _("Your membership is not active, so no account can be made. Ask the administrator.")
+        )
+    return member
+
+
+async def activate(session: AsyncSession, settings: Settings, token: str, password: str) -> User:
+    """Create the member's account, or link an existing account with the same address to it."""
+    link = await find_link(session, settings, LinkPurpose.MEMBER_ACTIVATION, token)
+    member = await activation_member(session, settings, token)
+    existing = await session.scalar(select(User).where(User.email == member.email))
+    if existing is None:
+        form = NewAccount(email=member.email, name=member.name, password=password)
+        user = await create_user(session, form, frozenset({Role.MEMBER}), actor=member.email)
+    else:
+        user = existing
+        if Role.MEMBER not in user.role_names:
+            user.roles.append(UserRole(role=Role.MEMBER.value))
+    user.member_id = member.id
+    await use_link(session, link)
+    await record(
+        session,
+        action="member.activated",
+        actor=member.email,
+        subject=f"member:{member.id}",
+        payload={"user": user.id, "linked_existing_account": existing is not None},
+    )
+    await session.commit()
+    return user
+
+
+async def request_sign_in_link(session: AsyncSession, settings: Settings, email: str) -> None:
+    """Mail a one-time sign-in link to an account holder; the same answer whatever the address."""
+    address = normalise_email(email)[:320]
+    user = await session.scalar(select(User).where(User.email == address, User.is_active.is_(True)))
+    if (
+        user is None
+        or await _recent_links(session, address, LinkPurpose.SIGN_IN) >= LINKS_PER_ADDRESS
+    ):
+        return
+    token = await issue_link(
+        session, settings, LinkPurpose.SIGN_IN, SIGN_IN_LIFETIME, email=address
+    )
+    link = f"{settings.base_url}/login/link/{token}"
+    await enqueue(
+        session,
+        to=address,
+        template="sign_in_link",
+        context={"name": user.name, "link": link, "minutes": 15},
+    )
+    await session.commit()
+
+
+async def redeem_sign_in_link(session: AsyncSession, settings: Settings, token: str) -> User:
+    """Use a sign-in link once; the caller then starts a session for the returned account."""
+    link = await find_link(session, settings, LinkPurpose.SIGN_IN, token)
+    user = await session.scalar(
+        select(User).where(User.email == link.email, User.is_active.is_(True))
+    )
+    if user is None:
+        raise NotFound(_("This account is no longer active."))
+    await use_link(session, link)
+    return user

@@ -1,0 +1,112 @@
+"""Admin pages for bodies and their seat holders: parse, call the service, render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from governance import clock
+from governance.accounts.models import Role
+from governance.bodies import service
+from governance.bodies.models import TenureEnd
+from governance.errors import InvalidInput
+from governance.security.guards import requires_role
+from governance.web.auth import DBSession, account
+
+
+@dataclass
+class EndForm:
+    ends_on: str = ""
+    end_reason: str = ""
+
+
+class BodyController(Controller):
+    path = "/admin/bodies"
+    guards = [requires_role(Role.ADMIN)]  # noqa: RUF012 - Litestar reads the class attribute
+
+    @get("/", name="bodies")
+    async def list_page(self, db_session: DBSession) -> Template:
+        context = {"bodies": await service.bodies(db_session), "form": service.BodyForm()}
+        return Template("bodies/bodies.html", context=context)
+
+    @post("/")
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        data: URLEncodedBody[service.BodyForm],
+    ) -> Response[Any]:
+        try:
+            body = await service.create(db_session, account(request).email, data)
+        except InvalidInput as error:
+            await db_session.rollback()
+            context = {"bodies": await service.bodies(db_session), "form": data,
+                       "errors": error.fields}  # fmt: skip
+            return Template("bodies/bodies.html", context=context, status_code=422)
+        return Redirect(f"/admin/bodies/{body.id}", status_code=303)
+
+    async def _body_page(
+        self, db_session: DBSession, body_id: int, on: date, **extra: Any
+    ) -> dict[str, Any]:
+        body = await service.get(db_session, body_id)
+        return {
+            "body": body,
+            "on": on,
+            "holders": await service.holders(db_session, body, on),
+            "reasons": list(TenureEnd),
+            "form": extra.pop("form", service.HoldingForm()),
+            "errors": extra.pop("errors", {}),
+            **extra,
+        }
+
+    @get("/{body_id:int}", name="body")
+    async def body_page(
+        self, db_session: DBSession, body_id: FromPath[int], on: FromQuery[date | None] = None
+    ) -> Template:
+        day = on or clock.now().date()
+        return Template("bodies/body.html", context=await self._body_page(db_session, body_id, day))
+
+    @post("/{body_id:int}/holdings")
+    async def record_holding(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        body_id: FromPath[int],
+        data: URLEncodedBody[service.HoldingForm],
+    ) -> Response[Any]:
+        try:
+            await service.record_holding(db_session, account(request).email, body_id, data)
+        except InvalidInput as error:
+            await db_session.rollback()
+            context = await self._body_page(
+                db_session, body_id, clock.now().date(), form=data, errors=error.fields
+            )
+            return Template("bodies/body.html", context=context, status_code=422)
+        return Redirect(f"/admin/bodies/{body_id}", status_code=303)
+
+    @post("/{body_id:int}/holdings/{holding_id:int}/end")
+    async def end_holding(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        body_id: FromPath[int],
+        holding_id: FromPath[int],
+        data: URLEncodedBody[EndForm],
+    ) -> Response[Any]:
+        try:
+            await service.end_holding(
+                db_session, account(request).email, holding_id, data.ends_on, data.end_reason
+            )
+        except InvalidInput as error:
+            await db_session.rollback()
+            context = await self._body_page(
+                db_session, body_id, clock.now().date(), end_errors=error.fields,
+                ending=holding_id,
+            )  # fmt: skip
+            return Template("bodies/body.html", context=context, status_code=422)
+        return Redirect(f"/admin/bodies/{body_id}", status_code=303)

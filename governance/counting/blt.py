@@ -1,0 +1,347 @@
+"""Ballots in and out as BLT, the file format of Hill, Wichmann & Woodall's Algorithm 123.
+
+The format, and the dialects real files use (all accepted here)::
+
+    3 2                  candidates and seats
+    -2                   optional: withdrawn candidates as negative numbers
+    [withdrawn 2]        optional Droop option lines: [withdrawn ...], [tie ...], [nick ...]
+    4 1 3 0              a weight (papers), candidates best first, a closing 0
+    1 0                  a blank paper: kept, so that a count can report it as invalid
+    0                    end of the ballots
+    "Castor"             one name per candidate: quoted (doubled quotes inside), or not
+    "Title"              the title; any further lines (Wichmann's test files) are ignored
+
+``#`` starts a comment; commas and runs of spaces separate numbers. With ``[nick a b c]`` a
+ballot may name candidates by nickname. ``b=c`` ranks candidates equally, which Scottish STV and
+ERS97 do not allow: it is refused unless the caller asks for it.
+
+Reading is the hot path of a large count, so identical lines are counted first (in C, by
+``collections.Counter``) and each distinct line is parsed once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from governance.counting.model import BallotGroup, CountingError, Election
+
+# Below this many ballot lines the line-by-line reader is as quick as loading NumPy.
+SCAN_FROM_LINES = 20_000
+
+
+def load_blt(path: str | Path, *, allow_equal_rankings: bool = False) -> Election:
+    """Read a BLT file; errors name the file as well as the line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise CountingError(f"{path}: cannot read the file ({error.strerror})") from error
+    except UnicodeDecodeError as error:
+        raise CountingError(f"{path}: not a UTF-8 text file") from error
+    try:
+        return read_blt(text, allow_equal_rankings=allow_equal_rankings)
+    except CountingError as error:
+        raise CountingError(f"{path}: {error}") from error
+
+
+def read_blt(text: str, *, allow_equal_rankings: bool = False) -> Election:
+    """Parse BLT text into an :class:`Election` with identical rankings grouped."""
+    lines = text.splitlines()
+    header_at = _next_content(lines, 0)
+    if header_at is None:
+        raise CountingError("line 1: the file is empty; expected 'CANDIDATES SEATS'")
+    n_candidates, seats = _header(lines, header_at)
+    reader = _Reader(n_candidates, allow_equal_rankings)
+    start = reader.read_preamble(lines, header_at + 1)
+    end = _ballots_end(lines, start)
+    groups = reader.read_ballots(lines, start, end)
+    names, title = _names_and_title(lines, end + 1, n_candidates)
+    return Election(
+        title=title,
+        candidates=tuple(names),
+        seats=seats,
+        ballots=groups,
+        withdrawn=frozenset(reader.withdrawn),
+        tie_order=reader.tie_order,
+    )
+
+
+def write_blt(election: Election) -> str:
+    """BLT text that :func:`read_blt` reads back to the same election."""
+    out = [f"{len(election.candidates)} {election.seats}"]
+    if election.withdrawn:
+        out.append(" ".join(f"-{c + 1}" for c in sorted(election.withdrawn)))
+    if election.tie_order:
+        out.append("[tie " + " ".join(str(c + 1) for c in election.tie_order) + "]")
+    for group in election.ballots:
+        if group.levels:
+            marks = ["=".join(str(c + 1) for c in level) for level in group.levels]
+        else:
+            marks = [str(c + 1) for c in group.ranking]
+        out.append(" ".join([str(group.count), *marks, "0"]))
+    out.append("0")
+    out.extend(_quote(name) for name in election.candidates)
+    out.append(_quote(election.title))
+    return "\n".join(out) + "\n"
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _strip_comment(line: str) -> str:
+    """Text before a ``#`` that is outside quotes."""
+    if "#" not in line:
+        return line
+    if '"' not in line:
+        return line.split("#", 1)[0]
+    quoted = False
+    for i, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == "#" and not quoted:
+            return line[:i]
+    return line
+
+
+def _numbers_text(line: str) -> list[str]:
+    return _strip_comment(line).replace(",", " ").split()
+
+
+def _next_content(lines: list[str], start: int) -> int | None:
+    for i in range(start, len(lines)):
+        if _strip_comment(lines[i]).strip():
+            return i
+    return None
+
+
+def _header(lines: list[str], at: int) -> tuple[int, int]:
+    tokens = _numbers_text(lines[at])
+    try:
+        candidates, seats = (int(t) for t in tokens)
+    except ValueError:
+        raise CountingError(
+            f"line {at + 1}: expected 'CANDIDATES SEATS' (two whole numbers), got {lines[at]!r}"
+        ) from None
+    if candidates < 1:
+        raise CountingError(f"line {at + 1}: the number of candidates must be at least 1")
+    if not 1 <= seats <= candidates:
+        raise CountingError(
+            f"line {at + 1}: seats must be between 1 and the number of candidates ({candidates})"
+        )
+    return candidates, seats
+
+
+def _ballots_end(lines: list[str], start: int) -> int:
+    """Index of the ``0`` line that closes the ballots."""
+    # A ballot line starts with its weight, so only lines starting '0' or a space can close the
+    # ballots; checking the first character keeps this scan cheap on a million lines.
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if (line == "0" or line[:1] in ("0", " ", "\t")) and _numbers_text(line) == ["0"]:
+            return i
+    raise CountingError(f"line {len(lines)}: the file ends before the '0' line closing the ballots")
+
+
+@dataclass(slots=True)
+class _Reader:
+    """Parses the option lines and the ballot lines, remembering what the options set."""
+
+    n_candidates: int
+    allow_equal_rankings: bool
+    withdrawn: set[int] = field(default_factory=set)
+    tie_order: tuple[int, ...] = ()
+    marks: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.marks = {str(c + 1): c for c in range(self.n_candidates)}
+
+    def read_preamble(self, lines: list[str], start: int) -> int:
+        """Read withdrawn and option lines before the first ballot; return where ballots start."""
+        i = start
+        while i < len(lines):
+            text = _strip_comment(lines[i]).strip()
+            if not text:
+                i += 1
+            elif text.startswith("["):
+                self._option(text, i + 1)
+                i += 1
+            elif text.startswith("-"):
+                self.withdrawn.update(self._candidate_numbers(_numbers_text(text), i + 1, "-"))
+                i += 1
+            else:
+                return i
+        return i
+
+    def _option(self, text: str, line_no: int) -> None:
+        if not text.endswith("]"):
+            raise CountingError(f"line {line_no}: an option line must end with ']'")
+        name, *values = text[1:-1].replace(",", " ").split()
+        if name == "withdrawn":
+            self.withdrawn.update(self._candidate_numbers(values, line_no, ""))
+        elif name == "tie":
+            self.tie_order = tuple(self._candidate_numbers(values, line_no, ""))
+        elif name == "nick":
+            if len(values) != self.n_candidates or len(set(values)) != len(values):
+                raise CountingError(
+                    f"line {line_no}: [nick] needs {self.n_candidates} different nicknames"
+                )
+            self.marks.update({nick: c for c, nick in enumerate(values)})
+        else:
+            raise CountingError(f"line {line_no}: unknown option [{name} ...]")
+
+    def _candidate_numbers(self, tokens: list[str], line_no: int, sign: str) -> list[int]:
+        numbers = []
+        for token in tokens:
+            mark = token[len(sign) :] if token.startswith(sign) else None
+            candidate = self.marks.get(mark) if mark is not None else None
+            if candidate is None:
+                raise CountingError(f"line {line_no}: {token!r} is not a candidate")
+            numbers.append(candidate)
+        return numbers
+
+    def read_ballots(self, lines: list[str], start: int, end: int) -> tuple[BallotGroup, ...]:
+        section = lines[start:end]
+        if len(section) >= SCAN_FROM_LINES and self.marks_are_numbers():
+            # Imported here: NumPy is worth loading only for a big file.
+            from governance.counting.blt_scan import scan_ballots
+
+            scanned = scan_ballots(section, self.n_candidates)
+            if scanned is not None:  # its weights are never 0
+                return tuple(map(BallotGroup, scanned.keys(), scanned.values()))
+        merged: dict[tuple[int, ...], int] = {}
+        tied: dict[tuple[tuple[int, ...], ...], int] = {}
+        fast = self._fast_ballot
+        for line, copies in Counter(section).items():
+            parsed = fast(line)
+            if parsed is None:
+                parsed = self._ballot(line, start + section.index(line) + 1)
+                if parsed is None:
+                    continue
+            ranking, weight, levels = parsed
+            if not weight:
+                continue
+            if levels:
+                tied[levels] = tied.get(levels, 0) + weight * copies
+            else:
+                merged[ranking] = merged.get(ranking, 0) + weight * copies
+        groups = [BallotGroup(r, n) for r, n in merged.items()]
+        groups.extend(
+            BallotGroup(tuple(c for level in lv for c in level), n, lv) for lv, n in tied.items()
+        )
+        return tuple(groups)
+
+    def marks_are_numbers(self) -> bool:
+        return len(self.marks) == self.n_candidates
+
+    def _fast_ballot(self, line: str) -> _Parsed | None:
+        """The common case, ``W c1 c2 ... 0`` with known numbers; None sends it to ``_ballot``."""
+        tokens = line.split()
+        if len(tokens) < 2 or tokens[-1] != "0" or not tokens[0].isdecimal():
+            return None
+        try:
+            ranking = tuple(map(self.marks.__getitem__, tokens[1:-1]))
+        except KeyError:
+            return None
+        if len(set(ranking)) != len(ranking):
+            return None
+        return ranking, int(tokens[0]), ()
+
+    def _ballot(self, line: str, line_no: int) -> _Parsed | None:
+        """Any ballot line, with a precise error for a bad one; None for a blank or comment."""
+        tokens = _numbers_text(line)
+        if not tokens:
+            return None
+        if tokens[0].startswith("["):
+            raise CountingError(f"line {line_no}: option lines must come before the ballots")
+        if not tokens[0].isdecimal():
+            raise CountingError(
+                f"line {line_no}: a ballot line must start with its weight, a whole number "
+                f"of papers, not {tokens[0]!r}"
+            )
+        if tokens[-1] != "0":
+            raise CountingError(f"line {line_no}: a ballot line must end with 0")
+        levels = tuple(self._level(token, line_no) for token in tokens[1:-1])
+        flat = [c for level in levels for c in level]
+        if len(set(flat)) != len(flat):
+            raise CountingError(f"line {line_no}: a candidate is ranked more than once")
+        if any(len(level) > 1 for level in levels):
+            return tuple(flat), int(tokens[0]), levels
+        return tuple(flat), int(tokens[0]), ()
+
+    def _level(self, token: str, line_no: int) -> tuple[int, ...]:
+        if "=" in token and not self.allow_equal_rankings:
+            raise CountingError(
+                f"line {line_no}: equal rankings ({token!r}) are not allowed by this method: "
+                "each preference must name exactly one candidate"
+            )
+        level = []
+        for mark in token.split("="):
+            candidate = self.marks.get(mark)
+            if candidate is None:
+                raise CountingError(
+                    f"line {line_no}: {mark!r} is not a candidate number "
+                    f"(1 to {self.n_candidates}) or nickname"
+                )
+            level.append(candidate)
+        return tuple(level)
+
+
+_Parsed = tuple[tuple[int, ...], int, tuple[tuple[int, ...], ...]]
+
+
+def _names_and_title(lines: list[str], start: int, n_candidates: int) -> tuple[list[str], str]:
+    strings = list(_strings(lines, start))
+    if len(strings) < n_candidates:
+        raise CountingError(
+            f"line {len(lines)}: the file names {len(strings)} candidates after the ballots, "
+            f"but its first line says {n_candidates}"
+        )
+    names = strings[:n_candidates]
+    title = strings[n_candidates] if len(strings) > n_candidates else ""
+    return names, title
+
+
+def _strings(lines: list[str], start: int) -> Iterator[str]:
+    """Each quoted string (``""`` inside is a quote), or each whole unquoted line.
+
+    Runs of spaces inside a name are typing or export artefacts ("Ellen   Hurcombe" in the
+    Glasgow 2007 files): they are collapsed to one, as Droop and the declarations show them.
+    """
+    for i in range(start, len(lines)):
+        line = _strip_comment(lines[i]).strip()
+        if not line:
+            continue
+        if not line.startswith('"'):
+            yield " ".join(line.rstrip(",").split())
+            continue
+        yield from _quoted(line, i + 1)
+
+
+def _quoted(line: str, line_no: int) -> Iterator[str]:
+    pos = 0
+    while pos < len(line):
+        if line[pos] in " \t,":
+            pos += 1
+            continue
+        if line[pos] != '"':
+            raise CountingError(f"line {line_no}: text outside quotes: {line[pos:]!r}")
+        text, pos = _one_quoted(line, pos + 1, line_no)
+        yield " ".join(text.split())
+
+
+def _one_quoted(line: str, pos: int, line_no: int) -> tuple[str, int]:
+    parts = []
+    while True:
+        close = line.find('"', pos)
+        if close < 0:
+            raise CountingError(f"line {line_no}: a quoted name is not closed")
+        parts.append(line[pos:close])
+        if line.startswith('""', close):
+            parts.append('"')
+            pos = close + 2
+        else:
+            return "".join(parts), close + 1

@@ -1,0 +1,66 @@
+"""``governance count FILE.blt --method M``: count a BLT file and print the count sheet.
+
+Cheap to import (the top-level CLI loads it on every run): the methods, and NumPy with them, are
+imported only when a count runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import click
+
+from governance.counting import blt, sheet
+from governance.counting.methods import EQUAL_RANKINGS_ALLOWED, METHOD_NAMES, get_method
+from governance.counting.model import CountingError, Election, Lot
+
+
+@click.command("count")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--method", "-m", required=True, type=click.Choice(METHOD_NAMES), help="counting rule"
+)
+@click.option("--seats", type=int, help="seats to fill (default: the file's)")
+@click.option("--seed", type=int, default=0, show_default=True, help="seed for drawing lots")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="count sheet as a text table or JSON",
+)
+def count_command(file: Path, method: str, seats: int | None, seed: int, output: str) -> None:
+    """Count the ballots in FILE (BLT format) and print the count sheet."""
+    try:
+        election = blt.load_blt(file, allow_equal_rankings=method in EQUAL_RANKINGS_ALLOWED)
+        election = _with_seats(election, seats)
+        result = get_method(method)(election, Lot(seed))
+    except CountingError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(sheet.to_json(result) if output == "json" else sheet.to_text(result), nl=False)
+
+
+def _with_seats(election: Election, seats: int | None) -> Election:
+    if seats is None:
+        return election
+    standing = len(election.standing)
+    if not 1 <= seats <= standing:
+        raise CountingError(f"--seats must be between 1 and {standing} (the standing candidates)")
+    return dataclasses.replace(election, seats=seats)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command as a program; return the exit status instead of exiting."""
+    try:
+        count_command.main(args=argv, prog_name="governance count", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    return 0

@@ -1,0 +1,608 @@
+"""Category constraints: at least / at most so many elected per category, inside any count.
+
+A body may require, say, at least one member per region and at most two per organisation.
+No published STV rule provides for this, so the method is ours; ``docs/constraints.md`` explains
+it with a worked example whose count sheet is a test.
+
+The method
+----------
+Each candidate belongs to at most one category per dimension (``{"region": "North",
+"organisation": "Acme"}``). A limit gives a category a minimum and/or a maximum number elected.
+The guard answers one question exactly: *can the places still unfilled be filled from the
+continuing candidates so that every limit holds?* (``feasible``). A count keeps the answer "yes"
+from start to finish:
+
+1. Before counting, ``check_feasible`` raises :class:`ConstraintError` if no set of candidates
+   can meet the limits (a minimum above a maximum or above the candidates standing, minima
+   needing more places than there are, maxima too tight to fill the places, ...).
+2. **Barred** (``barred`` / ``would_break_maximum``): a candidate whose election would make the
+   limits impossible — most often because it would exceed a maximum — is *excluded instead of
+   elected*, and its papers are transferred as an exclusion. Engines also exclude every
+   continuing candidate who has become barred (for example when its organisation has filled
+   its maximum) at the start of the next stage.
+3. **Protected** (``protected``): a continuing candidate without whom the limits could no longer
+   be met (typically: a region still short of its minimum has only that many continuing
+   candidates) is never excluded; the engine excludes the lowest *unprotected* candidate, and a
+   bulk exclusion is made only if excluding the whole group together keeps the limits feasible.
+4. **Forced** (``must_elect``): when the protected candidates are exactly as many as the places
+   left, they are all elected at once and the other continuing candidates excluded.
+
+Every such decision is written on the count sheet: a :class:`Decision` whose reason names the
+limit, and a note on the :class:`Stage` where it happened.
+
+Feasibility is an exact search over candidates grouped by the set of limited categories they
+belong to (candidates in the same categories are interchangeable), with pruning by the
+outstanding minima and the remaining maxima; with one or two dimensions of a few dozen
+categories it answers in microseconds to milliseconds.
+
+Call points for count engines
+-----------------------------
+``guard = ConstraintGuard(constraints, election.candidates)`` then:
+
+* before the count: ``guard.check_feasible(election.standing, election.seats)``;
+* at the top of every stage, before surpluses or exclusions:
+  ``guard.barred_now(continuing, elected, places_left)`` -> exclude those candidates (reason from
+  the mapping), then ``guard.must_elect(continuing, elected, places_left)`` -> elect them all;
+* wherever a candidate is about to be deemed elected (quota or otherwise):
+  ``reason = guard.barred(candidate, continuing, elected, places_left)``; if ``reason`` is not
+  None, exclude the candidate with that reason instead;
+* when choosing whom to exclude: skip ``guard.protected(continuing, elected, places_left)``, and
+  test a bulk exclusion with ``guard.can_exclude(group, continuing, elected, places_left)``;
+* when electing the last continuing candidates (Scottish rule 52, ERS97 5.5.1), nothing extra:
+  feasibility guarantees they fit.
+
+Scottish STV (``scottish.py``) and Meek (``meek.py``) need exactly these calls; a count that
+elects from a tally (block, approval) can call :func:`elect_by_tally` or
+:func:`count_block_with_constraints`. ``ers97.py`` is the reference integration.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from governance.counting.model import (
+    CategoryMap,
+    CountingError,
+    CountSheet,
+    Decision,
+    Election,
+    Lot,
+    Stage,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A limited category as the search sees it: still ``need``ed, ``room`` left (None: no cap)."""
+
+    dimension: str
+    need: int
+    room: int | None
+
+
+class ConstraintError(CountingError):
+    """Category limits that no result can meet, reported before anything is counted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """How many of a category may be elected: at least ``minimum``, at most ``maximum``."""
+
+    minimum: int = 0
+    maximum: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    """Candidates' categories and the limits on them, keyed by (dimension, value)."""
+
+    categories: CategoryMap
+    limits: Mapping[tuple[str, str], Limit] = field(default_factory=dict)
+
+
+class ConstraintGuard:
+    """The operations a count engine calls to keep category limits satisfiable."""
+
+    def __init__(self, constraints: Constraints, names: Sequence[str]) -> None:
+        self._names = names
+        self._limits = dict(constraints.limits)
+        self._keys = sorted(self._limits)
+        self._minimum = [self._limits[key].minimum for key in self._keys]
+        self._maximum = [self._limits[key].maximum for key in self._keys]
+        self._members: dict[int, frozenset[tuple[str, str]]] = {
+            candidate: frozenset(
+                (dimension, value)
+                for dimension, value in categories.items()
+                if (dimension, value) in self._limits
+            )
+            for candidate, categories in constraints.categories.items()
+        }
+        index = {key: k for k, key in enumerate(self._keys)}
+        self._signature = {c: frozenset(index[key] for key in m) for c, m in self._members.items()}
+        self._cache: dict[tuple[frozenset[int], frozenset[int], int], frozenset[int] | None] = {}
+
+    # -- before the count ---------------------------------------------------------------------
+
+    def check_feasible(self, standing: Collection[int], seats: int) -> None:
+        """Raise :class:`ConstraintError` with the reason if no result can meet the limits."""
+        for key, limit in self._limits.items():
+            self._check_limit(key, limit, standing)
+        places = min(seats, len(standing))
+        if not self.feasible(standing, [], places):
+            raise ConstraintError(
+                f"no choice of {places} of the {len(standing)} candidates standing meets all "
+                f"the category limits ({self._describe_limits()})"
+            )
+
+    def _check_limit(self, key: tuple[str, str], limit: Limit, standing: Collection[int]) -> None:
+        label = _label(key)
+        members = sum(1 for c in standing if key in self._members.get(c, ()))
+        if limit.minimum < 0 or (limit.maximum is not None and limit.maximum < 0):
+            raise ConstraintError(f"{label}: a limit cannot be negative")
+        if limit.maximum is not None and limit.minimum > limit.maximum:
+            raise ConstraintError(
+                f"{label}: the minimum {limit.minimum} is above the maximum {limit.maximum}"
+            )
+        if limit.minimum > members:
+            raise ConstraintError(
+                f"{label}: the minimum {limit.minimum} is more than the {members} "
+                f"candidate(s) standing in it"
+            )
+
+    # -- during the count ---------------------------------------------------------------------
+
+    def feasible(self, continuing: Collection[int], elected: Collection[int], places: int) -> bool:
+        """Can ``places`` more be elected from ``continuing`` with every limit met?"""
+        return self.completion(continuing, elected, places) is not None
+
+    def completion(
+        self, continuing: Collection[int], elected: Collection[int], places: int
+    ) -> frozenset[int] | None:
+        """One choice of ``places`` continuing candidates meeting every limit, or None."""
+        key = (frozenset(continuing), frozenset(elected), places)
+        if key not in self._cache:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[key] = self._solve(key[0], key[1], places)
+        return self._cache[key]
+
+    def _solve(
+        self, continuing: frozenset[int], elected: frozenset[int], places: int
+    ) -> frozenset[int] | None:
+        groups: dict[frozenset[int], list[int]] = {}
+        for candidate in sorted(continuing):
+            groups.setdefault(self._signature_of(candidate), []).append(candidate)
+        sizes = {signature: len(members) for signature, members in groups.items()}
+        takes = completion(self._categories(elected), sizes, places)
+        if takes is None:
+            return None
+        return frozenset(c for g, n in takes.items() for c in groups[g][:n])
+
+    def would_break_maximum(self, candidate: int, elected: Collection[int]) -> str | None:
+        """The reason electing ``candidate`` would exceed a maximum, or None."""
+        for key in sorted(self._members.get(candidate, ())):
+            maximum = self._limits[key].maximum
+            if maximum is not None and self._elected_in(key, elected) + 1 > maximum:
+                return f"electing would exceed the maximum of {maximum} for {_label(key)}"
+        return None
+
+    def barred(
+        self, candidate: int, continuing: Collection[int], elected: Collection[int], places: int
+    ) -> str | None:
+        """Why ``candidate`` cannot be elected without making the limits impossible, or None."""
+        return self.barred_now(continuing, elected, places, only=[candidate]).get(candidate)
+
+    def barred_now(
+        self,
+        continuing: Collection[int],
+        elected: Collection[int],
+        places: int,
+        *,
+        only: Collection[int] | None = None,
+    ) -> dict[int, str]:
+        """Every continuing candidate (or each of ``only``) who could no longer be elected.
+
+        A candidate in the found completion is electable; so is one who can change places with
+        a member of it without breaking a limit; only the rest need a search of their own.
+        """
+        chosen = self.completion(continuing, elected, places) or frozenset()
+        counts = self._counts([*chosen, *elected])
+        reasons = {}
+        for candidate in continuing if only is None else only:
+            if candidate in chosen or any(self._swaps(counts, c, candidate) for c in chosen):
+                continue
+            others = [c for c in continuing if c != candidate]
+            if not self.feasible(others, [*elected, candidate], places - 1):
+                reasons[candidate] = self.would_break_maximum(
+                    candidate, elected
+                ) or self._squeeze_reason(candidate, elected)
+        return reasons
+
+    def protected(
+        self, continuing: Collection[int], elected: Collection[int], places: int
+    ) -> dict[int, str]:
+        """Continuing candidates who may not be excluded, with the reason.
+
+        Only members of the found completion can be protected, and only if no candidate
+        outside it can take their place without breaking a limit.
+        """
+        chosen = self.completion(continuing, elected, places) or frozenset()
+        counts = self._counts([*chosen, *elected])
+        outside = [c for c in continuing if c not in chosen]
+        reasons = {}
+        for candidate in sorted(chosen):
+            if any(self._swaps(counts, candidate, c) for c in outside):
+                continue
+            if not self.feasible([c for c in continuing if c != candidate], elected, places):
+                reasons[candidate] = self._protection_reason(candidate, continuing, elected)
+        return reasons
+
+    def must_elect(
+        self, continuing: Collection[int], elected: Collection[int], places: int
+    ) -> dict[int, str]:
+        """Protected candidates when they are exactly enough to fill the places left."""
+        protected = self.protected(continuing, elected, places)
+        if places == 0 or len(protected) != places or len(continuing) == places:
+            return {}
+        return {c: f"{why}; they exactly fill the places left" for c, why in protected.items()}
+
+    def can_exclude(
+        self,
+        group: Collection[int],
+        continuing: Collection[int],
+        elected: Collection[int],
+        places: int,
+    ) -> bool:
+        """Would the limits stay reachable with all of ``group`` excluded together?"""
+        chosen = self.completion(continuing, elected, places) or frozenset()
+        if not chosen & set(group):
+            return bool(chosen) or places == 0
+        return self.feasible([c for c in continuing if c not in group], elected, places)
+
+    def _counts(self, candidates: Collection[int]) -> list[int]:
+        counts = [0] * len(self._keys)
+        for candidate in candidates:
+            for k in self._signature_of(candidate):
+                counts[k] += 1
+        return counts
+
+    def _swaps(self, counts: list[int], out: int, into: int) -> bool:
+        """Do the limits still hold if ``into`` takes the place of ``out``?"""
+        leaving, joining = self._signature_of(out), self._signature_of(into)
+        if any(counts[k] - 1 < self._minimum[k] for k in leaving - joining):
+            return False
+        return not any(
+            (high := self._maximum[k]) is not None and counts[k] + 1 > high
+            for k in joining - leaving
+        )
+
+    def _signature_of(self, candidate: int) -> frozenset[int]:
+        return self._signature.get(candidate, frozenset())
+
+    # -- explanations -------------------------------------------------------------------------
+
+    def _protection_reason(
+        self, candidate: int, continuing: Collection[int], elected: Collection[int]
+    ) -> str:
+        for key in sorted(self._members.get(candidate, ())):
+            needed = self._limits[key].minimum - self._elected_in(key, elected)
+            left = sum(1 for c in continuing if key in self._members.get(c, ()))
+            if needed > 0 and left <= needed:
+                return (
+                    f"protected: {_label(key)} needs {needed} more elected and has "
+                    f"{left} continuing candidate(s)"
+                )
+        return "protected: excluding would leave the category limits impossible to meet"
+
+    def _squeeze_reason(self, candidate: int, elected: Collection[int]) -> str:
+        short = [
+            f"{_label(key)} (minimum {limit.minimum})"
+            for key, limit in sorted(self._limits.items())
+            if key not in self._members.get(candidate, ())
+            and self._elected_in(key, elected) < limit.minimum
+        ]
+        if short:
+            return "electing would leave too few places for the minimum of " + ", ".join(short)
+        return "electing would leave the category limits impossible to meet"
+
+    def _elected_in(self, key: tuple[str, str], elected: Collection[int]) -> int:
+        return sum(1 for c in elected if key in self._members.get(c, ()))
+
+    def _categories(self, elected: Collection[int]) -> list[Category]:
+        categories = []
+        for key, limit in sorted(self._limits.items()):
+            done = self._elected_in(key, elected)
+            room = None if limit.maximum is None else limit.maximum - done
+            categories.append(Category(key[0], limit.minimum - done, room))
+        return categories
+
+    def _groups(self, continuing: Collection[int]) -> dict[frozenset[int], int]:
+        index = {key: i for i, key in enumerate(sorted(self._limits))}
+        groups: dict[frozenset[int], int] = {}
+        for candidate in continuing:
+            member_of = frozenset(index[k] for k in self._members.get(candidate, ()))
+            groups[member_of] = groups.get(member_of, 0) + 1
+        return groups
+
+    def _describe_limits(self) -> str:
+        parts = []
+        for key, limit in sorted(self._limits.items()):
+            bounds = [f"at least {limit.minimum}"] if limit.minimum else []
+            if limit.maximum is not None:
+                bounds.append(f"at most {limit.maximum}")
+            parts.append(f"{_label(key)}: {' and '.join(bounds) or 'no limit'}")
+        return "; ".join(parts)
+
+
+Groups = Mapping[frozenset[int], int]
+"""How many continuing candidates belong to exactly each set of limited categories."""
+
+
+def completion(categories: Sequence[Category], groups: Groups, places: int) -> Groups | None:
+    """How many to take from each group to fill ``places`` with every limit met, or None.
+
+    With limits in one or two dimensions (regions, organisations) this is a flow problem with
+    lower bounds, solved exactly in polynomial time; with more dimensions, an exhaustive
+    search with pruning.
+    """
+    if places < 0 or any(c.room is not None and c.room < 0 for c in categories):
+        return None
+    dimensions = sorted({c.dimension for c in categories})
+    if len(dimensions) <= 2:
+        return _flow_completion(categories, groups, places, [*dimensions, "", ""][:2])
+    return _Search(categories, groups).completion(places)
+
+
+def _flow_completion(
+    categories: Sequence[Category], groups: Groups, places: int, sides: list[str]
+) -> Groups | None:
+    """Source -> first-dimension categories -> groups -> second-dimension categories -> sink.
+
+    Each category's arc carries between its outstanding minimum and its remaining room; an
+    arc from sink to source carries exactly ``places``.
+    """
+    net = _Network()
+    source, sink = net.node(), net.node()
+    other = (net.node(), net.node())  # candidates in no limited category of that dimension
+    node = {}
+    for k, category in enumerate(categories):
+        node[k] = net.node()
+        low = max(category.need, 0)
+        high = places if category.room is None else min(category.room, places)
+        if category.dimension == sides[0]:
+            net.add(source, node[k], low, high)
+        else:
+            net.add(node[k], sink, low, high)
+    net.add(source, other[0], 0, places)
+    net.add(other[1], sink, 0, places)
+    arcs = {}
+    for members, count in groups.items():
+        ends = [
+            next((node[k] for k in members if categories[k].dimension == side), other[i])
+            for i, side in enumerate(sides)
+        ]
+        arcs[members] = net.add(ends[0], ends[1], 0, count)
+    net.add(sink, source, places, places)
+    if not net.feasible():
+        return None
+    return {members: net.flow(arc) for members, arc in arcs.items()}
+
+
+class _Network:
+    """A flow network with lower bounds on arcs (Dinic's algorithm on the usual reduction)."""
+
+    def __init__(self) -> None:
+        self.arcs: list[list[list[int]]] = []  # per node: [head, residual capacity, reverse]
+        self.excess: list[int] = []
+        self.lower: dict[tuple[int, int], int] = {}
+        self.broken = False
+
+    def node(self) -> int:
+        self.arcs.append([])
+        self.excess.append(0)
+        return len(self.arcs) - 1
+
+    def add(self, tail: int, head: int, low: int, high: int) -> tuple[int, int]:
+        self.broken = self.broken or high < low
+        arc = self._arc(tail, head, max(high - low, 0))
+        self.excess[head] += low
+        self.excess[tail] -= low
+        self.lower[arc] = low
+        return arc
+
+    def flow(self, arc: tuple[int, int]) -> int:
+        tail, index = arc
+        head, _, reverse = self.arcs[tail][index]
+        return self.lower[arc] + self.arcs[head][reverse][1]
+
+    def feasible(self) -> bool:
+        if self.broken:
+            return False
+        nodes = len(self.arcs)
+        source, sink = self.node(), self.node()
+        required = 0
+        for v in range(nodes):
+            if self.excess[v] > 0:
+                self._arc(source, v, self.excess[v])
+                required += self.excess[v]
+            elif self.excess[v] < 0:
+                self._arc(v, sink, -self.excess[v])
+        return self._max_flow(source, sink) == required
+
+    def _arc(self, tail: int, head: int, capacity: int) -> tuple[int, int]:
+        self.arcs[tail].append([head, capacity, len(self.arcs[head])])
+        self.arcs[head].append([tail, 0, len(self.arcs[tail]) - 1])
+        return tail, len(self.arcs[tail]) - 1
+
+    def _max_flow(self, source: int, sink: int) -> int:
+        total = 0
+        while True:
+            level = self._levels(source)
+            if level[sink] < 0:
+                return total
+            self._next = [0] * len(self.arcs)
+            while pushed := self._push(source, sink, sum(a[1] for a in self.arcs[source]), level):
+                total += pushed
+
+    def _levels(self, source: int) -> list[int]:
+        level = [-1] * len(self.arcs)
+        level[source] = 0
+        queue = deque([source])
+        while queue:
+            tail = queue.popleft()
+            for head, capacity, _ in self.arcs[tail]:
+                if capacity > 0 and level[head] < 0:
+                    level[head] = level[tail] + 1
+                    queue.append(head)
+        return level
+
+    def _push(self, tail: int, sink: int, limit: int, level: list[int]) -> int:
+        if tail == sink:
+            return limit
+        arcs = self.arcs[tail]
+        while self._next[tail] < len(arcs):
+            arc = arcs[self._next[tail]]
+            if arc[1] > 0 and level[arc[0]] == level[tail] + 1:
+                pushed = self._push(arc[0], sink, min(limit, arc[1]), level)
+                if pushed:
+                    arc[1] -= pushed
+                    self.arcs[arc[0]][arc[2]][1] += pushed
+                    return pushed
+            self._next[tail] += 1
+        return 0
+
+
+class _Search:
+    """Exhaustive search for three or more dimensions, most-constrained groups first."""
+
+    def __init__(self, categories: Sequence[Category], groups: Groups) -> None:
+        self.categories = categories
+        self.groups = sorted(groups.items(), key=lambda item: (-len(item[0]), sorted(item[0])))
+        size = len(self.groups)
+        self.after = [[0] * len(categories) for _ in range(size + 1)]
+        self.total_after = [0] * (size + 1)
+        for i in reversed(range(size)):
+            members, count = self.groups[i]
+            self.total_after[i] = self.total_after[i + 1] + count
+            self.after[i] = [
+                n + (count if k in members else 0) for k, n in enumerate(self.after[i + 1])
+            ]
+        self.dimensions: dict[str, list[int]] = {}
+        for k, category in enumerate(categories):
+            self.dimensions.setdefault(category.dimension, []).append(k)
+        self.dead: set[tuple[int, int, tuple[int, ...], tuple[int, ...]]] = set()
+        self.takes: list[int] = []
+
+    def completion(self, places: int) -> Groups | None:
+        need = [max(c.need, 0) for c in self.categories]
+        room = [places if c.room is None else min(c.room, places) for c in self.categories]
+        if not self.run(0, places, need, room):
+            return None
+        return {members: take for (members, _), take in zip(self.groups, self.takes, strict=False)}
+
+    def hopeless(self, i: int, left: int, need: list[int]) -> bool:
+        if self.total_after[i] < left:
+            return True
+        if any(n > min(self.after[i][k], left) for k, n in enumerate(need)):
+            return True
+        return any(sum(need[k] for k in ks) > left for ks in self.dimensions.values())
+
+    def run(self, i: int, left: int, need: list[int], room: list[int]) -> bool:
+        if left == 0:
+            return not any(need)
+        if i == len(self.groups) or self.hopeless(i, left, need):
+            return False
+        key = (i, left, tuple(need), tuple(room))
+        if key in self.dead:
+            return False
+        members, count = self.groups[i]
+        for take in range(min([count, left, *(room[k] for k in members)]), -1, -1):
+            self.takes.append(take)
+            next_need = [max(n - take, 0) if k in members else n for k, n in enumerate(need)]
+            next_room = [r - take if k in members else r for k, r in enumerate(room)]
+            if self.run(i + 1, left - take, next_need, next_room):
+                return True
+            self.takes.pop()
+        self.dead.add(key)
+        return False
+
+
+def _label(key: tuple[str, str]) -> str:
+    return f"{key[0]} = {key[1]}"
+
+
+def elect_by_tally(
+    tally: Mapping[int, Fraction],
+    seats: int,
+    guard: ConstraintGuard,
+    lot: Lot,
+    *,
+    stage: int = 1,
+) -> tuple[list[int], list[Decision]]:
+    """Elect the highest tallies one at a time, skipping (excluding) any candidate the limits bar.
+
+    Used by counts that rank candidates by a single tally (block, approval). Equal tallies are
+    ordered by lot. Each constraint-forced exclusion is returned as a Decision naming the limit.
+    """
+    continuing = sorted(tally, key=lambda c: -tally[c])
+    elected: list[int] = []
+    decisions: list[Decision] = []
+    places = min(seats, len(continuing))
+    while continuing and len(elected) < places:
+        top = max(tally[c] for c in continuing)
+        tied = [c for c in continuing if tally[c] == top]
+        best = tied[0] if len(tied) == 1 else lot.choose(tied, stage=stage, purpose="equal tally")
+        left = places - len(elected)
+        reason = guard.barred(best, continuing, elected, left)
+        continuing.remove(best)
+        if reason is None:
+            elected.append(best)
+            decisions.append(Decision(stage, best, "elected", "highest tally"))
+        else:
+            decisions.append(Decision(stage, best, "excluded", f"constraint: {reason}"))
+    return elected, decisions
+
+
+def count_block_with_constraints(
+    election: Election, lot: Lot, constraints: Constraints
+) -> CountSheet:
+    """Block vote (each paper gives one vote to each of its first ``seats`` standing names).
+
+    The places go to the highest tallies, except that a candidate whose election would make the
+    category limits impossible is excluded instead (``elect_by_tally``).
+    """
+    guard = ConstraintGuard(constraints, election.candidates)
+    guard.check_feasible(election.standing, election.seats)
+    tally: dict[int, Fraction] = {c: Fraction(0) for c in election.standing}
+    invalid = 0
+    for group in election.ballots:
+        names = list(dict.fromkeys(c for c in group.ranking if c not in election.withdrawn))
+        if not names:
+            invalid += group.count
+        for candidate in names[: election.seats]:
+            tally[candidate] += group.count
+    elected, decisions = elect_by_tally(tally, election.seats, guard, lot)
+    excluded = [d for d in decisions if d.outcome == "excluded"]
+    stage = Stage(1, "first", "Block vote tally", dict(tally), elected=list(elected))
+    stage.excluded = [d.candidate for d in excluded]
+    stage.notes = [f"{election.candidates[d.candidate]}: {d.reason}" for d in excluded]
+    valid = sum(g.count for g in election.ballots) - invalid
+    return CountSheet(
+        method="block",
+        title=election.title,
+        candidates=election.candidates,
+        seats=election.seats,
+        valid_votes=Fraction(valid),
+        invalid_papers=invalid,
+        quota=None,
+        decimals=0,
+        seed=lot.seed,
+        stages=[stage],
+        decisions=decisions,
+        elected=elected,
+        draws=list(lot.draws),
+        withdrawn=tuple(sorted(election.withdrawn)),
+    )

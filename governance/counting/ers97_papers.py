@@ -1,0 +1,156 @@
+"""The ballot papers of an ERS97 count, held as NumPy arrays for speed on a million ballots.
+
+Identical rankings always travel together (same pile, same value, same next preference), so
+one row stands for a group of ``count`` identical papers. Rankings are stored ragged: ``flat``
+holds every preference of every row end to end and ``start``/``length`` locate a row's
+preferences. Per row the store keeps the candidate holding the papers (``holder``, -1 once they
+are non-transferable), the position of that preference in the ranking (``position``), the value
+of each paper in hundredths (``value``: 100 is unity, ERS97 glossary 6.25) and the batch in
+which the papers reached their holder (``batch``: 0 for first preferences, then one number per
+transfer, ERS97 glossary 6.1). All arithmetic is on integers; nothing is a binary float.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
+
+import numpy as np
+import numpy.typing as npt
+
+from governance.counting.model import CountingError, Election
+
+IntArray = npt.NDArray[np.int64]
+SmallArray = npt.NDArray[np.int32]
+BoolArray = npt.NDArray[np.bool_]
+
+UNITY = 100  # the value of a paper in hundredths before any transfer (6.25)
+
+
+@dataclass(slots=True)
+class Moves:
+    """Where a selection of rows goes next: a continuing candidate, or -1 (non-transferable)."""
+
+    rows: IntArray
+    target: SmallArray
+    position: SmallArray
+
+    @property
+    def transferable(self) -> BoolArray:
+        return self.target >= 0
+
+
+class PaperStore:
+    """Every valid paper of the count, grouped by identical ranking."""
+
+    def __init__(self, election: Election) -> None:
+        candidates = len(election.candidates)
+        groups = election.ballots
+        if any(map(attrgetter("levels"), groups)):
+            raise CountingError("ERS97 does not allow equal rankings (5.1.2, 6.17)")
+        rankings = list(map(attrgetter("ranking"), groups))
+        rows = len(rankings)
+        length = np.fromiter(map(len, rankings), dtype=np.int64, count=rows)
+        count = np.fromiter(map(attrgetter("count"), groups), dtype=np.int64, count=rows)
+        try:
+            flat = np.fromiter(
+                chain.from_iterable(rankings), dtype=np.int32, count=int(length.sum())
+            )
+        except OverflowError as error:
+            raise CountingError("a ballot names a candidate that does not exist") from error
+        _check_input(flat, count, candidates)
+        self.flat: SmallArray = flat
+        self.start: IntArray = np.cumsum(length) - length
+        self.length: IntArray = length
+        self.count: IntArray = count
+        self.holder: SmallArray = np.full(rows, -1, dtype=np.int32)
+        self.position: SmallArray = np.full(rows, -1, dtype=np.int32)
+        self.value: IntArray = np.full(rows, UNITY, dtype=np.int64)
+        self.batch: SmallArray = np.zeros(rows, dtype=np.int32)
+        self.candidates = candidates
+        self._sort_first_preferences(election.withdrawn)
+
+    def _sort_first_preferences(self, withdrawn: frozenset[int]) -> None:
+        """ERS97 5.1.2: sort by first preference; withdrawn names are passed over.
+
+        A paper naming no standing candidate has no first preference and is invalid (6.9, 6.24):
+        its rows are dropped, and their papers counted in ``invalid_papers``.
+        """
+        standing = np.ones(self.candidates, dtype=np.bool_)
+        standing[list(withdrawn)] = False
+        moves = self.next_preferences(np.arange(self.holder.size, dtype=np.int64), standing)
+        valid = moves.transferable
+        self.invalid_papers = int(self.count[~valid].sum())
+        keep = np.flatnonzero(valid)
+        self.start = self.start[keep]
+        self.length = self.length[keep]
+        self.count = self.count[keep]
+        self.holder = moves.target[valid]
+        self.position = moves.position[valid]
+        self.value = self.value[keep]
+        self.batch = self.batch[keep]
+
+    @property
+    def valid_papers(self) -> int:
+        return int(self.count.sum())
+
+    def next_preferences(self, rows: IntArray, continuing: BoolArray) -> Moves:
+        """Next available preference for a continuing candidate of each row (6.10).
+
+        Rows advance together; each pass only looks again at rows whose preference named a
+        candidate no longer continuing, so the work is the number of preferences passed over.
+        """
+        target = np.full(rows.size, -1, dtype=np.int32)
+        position = self.position[rows].copy()
+        todo = np.arange(rows.size, dtype=np.int64)
+        while todo.size:
+            position[todo] += 1
+            todo = todo[position[todo] < self.length[rows[todo]]]
+            named = self.flat[self.start[rows[todo]] + position[todo]]
+            found = continuing[named]
+            target[todo[found]] = named[found]
+            todo = todo[~found]
+        return Moves(rows, target, position)
+
+    def rows_of(self, candidates: list[int]) -> IntArray:
+        if len(candidates) == 1:
+            return np.flatnonzero(self.holder == candidates[0])
+        return np.flatnonzero(np.isin(self.holder, candidates))
+
+    def last_batch(self, candidate: int) -> IntArray:
+        """ERS97 5.3.1-5.3.2: the last received batch (all papers, if only the first stage's)."""
+        rows = self.rows_of([candidate])
+        batches = self.batch[rows]
+        return rows[batches == batches.max()] if rows.size else rows
+
+    def papers(self, rows: IntArray) -> int:
+        return int(self.count[rows].sum())
+
+    def worth(self, rows: IntArray) -> int:
+        """Total value of the papers of ``rows``, in hundredths."""
+        return int(np.dot(self.count[rows], self.value[rows]))
+
+    def tally(self, rows: IntArray, target: SmallArray, value: IntArray) -> IntArray:
+        """Value credited to each candidate when ``rows`` move to ``target`` at ``value`` each."""
+        credit = np.zeros(self.candidates, dtype=np.int64)
+        np.add.at(credit, target, self.count[rows] * value)
+        return credit
+
+    def move(self, moves: Moves, value: IntArray, batch: int) -> None:
+        """Hand the transferable rows to their next preference; the rest become non-transferable."""
+        rows = moves.rows
+        self.holder[rows] = moves.target
+        self.position[rows] = moves.position
+        self.value[rows] = value
+        self.batch[rows] = batch
+
+    def first_preference_votes(self) -> IntArray:
+        return self.tally(np.arange(self.holder.size, dtype=np.int64), self.holder, self.value)
+
+
+def _check_input(flat: SmallArray, count: IntArray, candidates: int) -> None:
+    if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= candidates):
+        raise CountingError("a ballot names a candidate that does not exist")
+    if count.size and int(count.min()) < 0:
+        raise CountingError("a ballot line has a negative multiplier")

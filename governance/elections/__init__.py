@@ -1,0 +1,1 @@
+"""Elections and contests: timetable, settings, lifecycle and the returning officer's pages."""

@@ -1,0 +1,243 @@
+"""One CSV row checked against the register's rules, and the list of problems a dry run reports.
+
+Keys are normalised (membership number trimmed; email trimmed and lower-cased, as the register
+stores it; status lower-cased; dates parsed). Every other text cell is kept exactly as written:
+text that looks like a formula or like HTML is only ever data (pages escape it, the export
+neutralises it), so altering it would only lose what the file said.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from hashlib import blake2b
+from typing import NamedTuple
+
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+
+from governance.i18n import _
+from governance.members.csv_format import ColumnPlan
+from governance.members.models import MemberStatus
+
+PROBLEM_CAP = 1_000  # a million bad rows still give a report a person can read
+STATUSES = frozenset(status.value for status in MemberStatus)
+# Column widths in the ``members`` table (PostgreSQL enforces them; SQLite would not).
+LIMITS = {
+    "membership_number": 64, "name": 200, "email": 320,
+    "organisation": 200, "region": 120, "category": 120,
+}  # fmt: skip
+# Fields compared to decide whether a member changed; status is compared on its own because
+# a blank status cell means "leave it as it is".
+COMPARED = ("name", "email", "organisation", "region", "category", "joined_on")
+TEXT = ("name", "organisation", "region", "category")
+
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
+# A plain ASCII address that email-validator accepts unchanged; anything else goes to it (it
+# costs ~20 µs an address, which is most of the budget for a million rows).
+_PLAIN_EMAIL = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}")
+_SPECIAL_SUFFIXES = tuple("." + name for name in SPECIAL_USE_DOMAIN_NAMES)
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(32), 127)} | {9: "\\t", 10: "\\n", 13: "\\r"}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    line: int  # the file line the row starts on (the header is line 1)
+    column: str  # the heading as written in the file; "" for the whole row or file
+    message: str
+    value: str = ""  # the cell, shortened and with control characters made visible
+
+    def __str__(self) -> str:
+        values = {"line": self.line, "column": self.column, "message": self.message}
+        if self.column:
+            return _('line %(line)d, column "%(column)s": %(message)s') % values
+        return _("line %(line)d: %(message)s") % values
+
+
+@dataclass(slots=True)
+class ProblemLog:
+    """Every problem counted; the first ``cap`` kept, in file order."""
+
+    cap: int = PROBLEM_CAP
+    listed: list[Problem] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, line: int, column: str, message: str, value: str = "") -> None:
+        self.total += 1
+        if len(self.listed) < self.cap:
+            self.listed.append(Problem(line, column, message, shown(value)))
+
+
+def shown(value: str, limit: int = 80) -> str:
+    """A cell as a report shows it: short, with tabs and line breaks visible."""
+    text = value if len(value) <= limit else value[: limit - 1] + "…"
+    return text.translate(_CONTROL)
+
+
+def normalise_email(raw: str) -> str | None:
+    """The address as the register stores it, or None when it is not a valid address."""
+    text = raw.strip().lower()
+    local, _at, domain = text.partition("@")
+    if (
+        len(text) <= 254
+        and len(local) <= 64
+        and _PLAIN_EMAIL.fullmatch(text)
+        and not ("." + domain).endswith(_SPECIAL_SUFFIXES)
+        and (len(domain) <= 63 or max(map(len, domain.split("."))) <= 63)
+    ):
+        return text
+    try:
+        return validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+def parse_date(raw: str) -> date | None:
+    """YYYY-MM-DD, or DD/MM/YYYY as UK spreadsheets write dates; blank is no date."""
+    text = raw.strip()
+    if not text:
+        return None
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return date.fromisoformat(text)
+    day, month, year = text.split("/")
+    if len(year) != 4:
+        raise ValueError(text)
+    return date(int(year), int(month), int(day))
+
+
+def fold(number: str) -> str:
+    """The form two membership numbers are compared in: case and spaces ignored."""
+    folded = "".join(number.split()).upper()
+    return number if folded == number else folded
+
+
+def fingerprint(values: tuple[str, ...]) -> int:
+    """A 64-bit digest of the compared values (repr keeps the boundaries between cells)."""
+    return int.from_bytes(blake2b(repr(values).encode(), digest_size=8).digest(), "big")
+
+
+class MemberRow(NamedTuple):
+    line: int
+    number: str  # "" when the cell is unusable
+    key: str
+    email: str  # normalised; "" when invalid
+    text: dict[str, str]  # name, organisation, region, category: those the file has
+    joined_on: date | None
+    status: str  # "" leaves an existing member's status as it is (new members: active)
+    attributes: dict[str, str | None]  # None where the cell is empty: the attribute is removed
+    fingerprint: int
+    valid: bool
+
+
+def compared_fields(plan: ColumnPlan) -> tuple[str, ...]:
+    """The compared fields this file has: a column the file lacks leaves that field alone."""
+    return tuple(name for name in COMPARED if name in plan.fields)
+
+
+class RowChecker:
+    """Checks rows of one file against the rules, logging each problem with line and column."""
+
+    def __init__(self, plan: ColumnPlan, problems: ProblemLog) -> None:
+        self.plan, self.problems = plan, problems
+        self.width = len(plan.headings)
+        self.compared = compared_fields(plan)
+        self.text = tuple((name, plan.fields[name]) for name in TEXT if name in plan.fields)
+        self.status_at = plan.fields.get("status")
+        self.joined_at = plan.fields.get("joined_on")
+
+    def _problem(self, line: int, index: int, message: str, value: str = "") -> None:
+        self.problems.add(line, self.plan.headings[index], message, value)
+
+    def check(self, line: int, cells: list[str]) -> MemberRow | None:
+        """The row's values (``valid`` False after any problem), or None for a blank row."""
+        if not any(cells):
+            return None
+        if len(cells) != self.width:
+            self.problems.add(
+                line,
+                "",
+                _("The row has %(cells)d cells but the header has %(columns)d.")
+                % {"cells": len(cells), "columns": self.width},
+            )
+            return None
+        before = self.problems.total
+        number = self._number(line, cells)
+        email = self._email(line, cells)
+        text = self._text(line, cells)
+        joined_on = self._joined_on(line, cells)
+        status = self._status(line, cells)
+        attributes = {name: cells[i] or None for i, name in self.plan.attributes}
+        for index in self.plan.unnamed:
+            if cells[index]:
+                message = _("A value in a column without a heading.")
+                self._problem(line, index, message, cells[index])
+        values = {**text, "email": email, "joined_on": joined_on.isoformat() if joined_on else ""}
+        compared = tuple(values[name] for name in self.compared) + tuple(
+            value or "" for value in attributes.values()
+        )
+        return MemberRow(
+            line, number, fold(number), email, text, joined_on, status, attributes,
+            fingerprint(compared), self.problems.total == before,
+        )  # fmt: skip
+
+    def _too_long(self, line: int, name: str, cells: list[str]) -> bool:
+        index = self.plan.fields[name]
+        if len(cells[index]) > LIMITS[name]:
+            self._problem(
+                line, index, _("Longer than %(limit)d characters.") % {"limit": LIMITS[name]},
+                cells[index],
+            )  # fmt: skip
+            return True
+        return False
+
+    def _number(self, line: int, cells: list[str]) -> str:
+        index = self.plan.fields["membership_number"]
+        number = cells[index].strip()
+        if not number:
+            self._problem(line, index, _("The membership number is empty."))
+            return ""
+        return "" if self._too_long(line, "membership_number", cells) else number
+
+    def _email(self, line: int, cells: list[str]) -> str:
+        index = self.plan.fields["email"]
+        raw = cells[index]
+        if not raw.strip():
+            self._problem(line, index, _("The email address is empty."))
+            return ""
+        email = normalise_email(raw)
+        if email is None:
+            message = _('"%(value)s" is not a valid email address.') % {"value": shown(raw, 60)}
+            self._problem(line, index, message, raw)
+            return ""
+        return email
+
+    def _text(self, line: int, cells: list[str]) -> dict[str, str]:
+        text = {name: cells[index] for name, index in self.text}
+        for name, _index in self.text:
+            self._too_long(line, name, cells)
+        if "name" in text and not text["name"].strip():
+            self._problem(line, self.plan.fields["name"], _("The name is empty."))
+        return text
+
+    def _joined_on(self, line: int, cells: list[str]) -> date | None:
+        if self.joined_at is None:
+            return None
+        raw = cells[self.joined_at]
+        try:
+            return parse_date(raw)
+        except ValueError:
+            message = _('"%(value)s" is not a date: write YYYY-MM-DD or DD/MM/YYYY.')
+            self._problem(line, self.joined_at, message % {"value": shown(raw, 60)}, raw)
+            return None
+
+    def _status(self, line: int, cells: list[str]) -> str:
+        if self.status_at is None:
+            return ""
+        raw = cells[self.status_at]
+        status = raw.strip().lower()
+        if status and status not in STATUSES:
+            message = _('"%(value)s" is not a status: write active, lapsed or suspended.')
+            self._problem(line, self.status_at, message % {"value": shown(raw, 60)}, raw)
+            return ""
+        return status

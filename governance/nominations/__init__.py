@@ -1,0 +1,1 @@
+"""Self-nomination, supporters and consent, review and withdrawal."""

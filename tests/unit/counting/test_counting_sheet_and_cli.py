@@ -1,0 +1,161 @@
+"""Count sheets as text and JSON, the ``count`` command, and the pure-core import promise."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from governance.counting import cli, scottish
+from governance.counting.blt import load_blt
+from governance.counting.methods import METHOD_NAMES, METHODS, get_method
+from governance.counting.model import CountingError, Lot
+from governance.counting.sheet import format_number, to_json, to_json_dict, to_text
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "shown"),
+    [
+        (Fraction(517_13156, 100_000), 5, "517.13156"),
+        (Fraction(-2, 3), 5, "-0.66666"),
+        (Fraction(107_58, 100), 2, "107.58"),
+        (Fraction(7), 0, "7"),
+        (Fraction(22, 7), None, "22/7"),
+        (Fraction(1, 10**9), 9, "0.000000001"),
+    ],
+)
+def test_numbers_are_shown_exactly_at_the_rules_places(
+    value: Fraction, decimals: int | None, shown: str
+) -> None:
+    assert format_number(value, decimals) == shown
+
+
+def test_json_sheet_has_the_result_every_stage_and_the_lots(ballots_dir: Path) -> None:
+    sheet = scottish.count(load_blt(ballots_dir / "droop-tests/SC-Vm-12.blt"), Lot(9))
+    data = to_json_dict(sheet)
+    assert data["method"] == "stv-scottish"
+    assert (data["seats"], data["quota"], data["seed"], data["decimals"]) == (3, "1001.00000", 9, 5)
+    assert data["elected"] == sheet.elected_names
+    assert len(data["rounds"]) == len(sheet.stages)
+    assert data["rounds"][0]["votes"]["X"] == "667.00000"
+    assert data["draws"][0]["tied"] == ["X", "Y", "Z"]
+    assert {d["outcome"] for d in data["decisions"]} == {"elected", "excluded"}
+
+
+def test_json_is_byte_identical_for_the_same_count(ballots_dir: Path) -> None:
+    election = load_blt(ballots_dir / "droop-tests/SC-Vm-12.blt")
+    first = to_json(scottish.count(election, Lot(4)))
+    assert first == to_json(scottish.count(election, Lot(4)))
+    json.loads(first)
+
+
+def test_text_sheet_shows_quota_stages_transfers_and_draws(ballots_dir: Path) -> None:
+    sheet = scottish.count(load_blt(ballots_dir / "droop-tests/SC-Vm-12.blt"), Lot(9))
+    text = to_text(sheet)
+    assert "Quota: 1001.00000" in text
+    assert "Non-transferable votes" in text
+    assert "Lots drawn (seed 9)" in text
+    assert "(-667.00000)" in text
+    assert "Elected, in order: " + ", ".join(sheet.elected_names) in text
+
+
+def test_registry_lists_every_method_and_refuses_an_unknown_one() -> None:
+    assert set(METHODS) == {
+        "plurality", "block", "approval", "irv", "stv-scottish", "stv-ers97", "stv-meek", "yes-no",
+    }  # fmt: skip
+    assert tuple(METHODS) == METHOD_NAMES
+    assert METHODS["stv-scottish"] is scottish.count
+    with pytest.raises(CountingError, match="unknown counting method 'borda'"):
+        get_method("borda")
+
+
+def test_count_command_prints_json_with_the_required_fields(
+    ballots_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = ballots_dir / "textbook/wikipedia-food.blt"
+    assert cli.main([str(path), "--method", "stv-scottish", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"method", "seats", "quota", "elected", "rounds"} <= set(data)
+    assert data["elected"] == ["Chocolate", "Orange", "Strawberry"]
+
+
+def test_count_command_overrides_seats_and_seed(
+    ballots_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = ballots_dir / "textbook/wikipedia-food.blt"
+    args = [str(path), "-m", "stv-scottish", "--seats", "1", "--seed", "5", "--format", "json"]
+    assert cli.main(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["seats"], data["seed"], data["elected"]) == (1, 5, ["Chocolate"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["droop-tests/meek-eq1.blt", "-m", "stv-scottish"], "equal rankings"),
+        (["missing.blt", "-m", "irv"], "cannot read the file"),
+        (["droop-tests/42.blt", "-m", "borda"], "Invalid value for '--method'"),
+        (["droop-tests/42.blt", "-m", "irv", "--seats", "0"], "--seats must be between 1 and 3"),
+    ],
+)
+def test_count_command_fails_with_one_clear_line(
+    ballots_dir: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    status = cli.main([str(ballots_dir / args[0]), *args[1:]])
+    assert status != 0
+    assert message in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_count(ballots_dir: Path) -> None:
+    path = ballots_dir / "droop-tests/weak-defeat.blt"
+    done = subprocess.run(
+        [sys.executable, "-m", "governance.counting", str(path), "-m", "stv-scottish"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    assert "Elected, in order: E, D" in done.stdout
+
+
+def test_importing_the_counting_core_loads_neither_sqlalchemy_nor_litestar() -> None:
+    modules = [
+        "governance.counting",
+        "governance.counting.model",
+        "governance.counting.blt",
+        "governance.counting.blt_scan",
+        "governance.counting.sheet",
+        "governance.counting.simple",
+        "governance.counting.irv",
+        "governance.counting.scottish",
+        "governance.counting.methods",
+        "governance.counting.cli",
+    ]
+    probe = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'litestar'))\n"
+        "print(bad)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_registry_and_command_do_not_load_numpy_until_a_count_runs() -> None:
+    probe = (
+        "import sys\n"
+        "import governance.counting.cli, governance.counting.methods\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stdout.strip() == "False"

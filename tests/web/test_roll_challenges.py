@@ -1,0 +1,128 @@
+"""A member checks their register entry and lodges a challenge; staff accept (correcting the
+register) or reject it with a reason; every decision is audited and mailed to the member."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from support import PASSWORD, make_user, post_form, sign_in
+
+from governance import clock
+from governance.accounts.models import Role, User
+from governance.audit.models import AuditEvent
+from governance.challenges.models import RollChallenge
+from governance.members.models import Member
+from governance.notify.models import OutboxMessage
+
+
+async def _member_account(db: AsyncSession) -> Member:
+    now = clock.now()
+    member = Member(membership_number="T-9", name="Ada Lovelace", email="ada@example.org",
+                    organisation="Analytical Trust", region="London", category="",
+                    status="active", attributes={}, created_at=now, updated_at=now)  # fmt: skip
+    db.add(member)
+    await db.commit()
+    await make_user(db, "ada@example.org", {Role.MEMBER}, name="Ada Lovelace")
+    user = await db.scalar(select(User).where(User.email == "ada@example.org"))
+    assert user is not None
+    user.member_id = member.id
+    await db.commit()
+    return member
+
+
+async def _lodge(client: AsyncTestClient[Any], reason: str) -> Any:
+    return await post_form(client, "/account", "/account/challenges", {"reason": reason})
+
+
+async def test_a_member_sees_their_entry_and_lodges_one_challenge_at_a_time(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    await _member_account(db)
+    await sign_in(client, "ada@example.org")
+    page = await client.get("/account")
+    assert page.status_code == 200 and "Analytical Trust" in page.text
+    assert (await _lodge(client, "")).status_code == 422
+    assert (await _lodge(client, "My region is South East, not London.")).status_code == 303
+    second = await _lodge(client, "Also my name.")
+    assert second.status_code == 409 and "already have a challenge waiting" in second.text
+    assert "Waiting for a decision" in (await client.get("/account")).text
+
+
+async def test_accepting_corrects_the_register_audits_and_tells_the_member(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    member = await _member_account(db)
+    await sign_in(client, "ada@example.org")
+    await _lodge(client, "My region is South East, not London.")
+    await post_form(client, "/", "/logout", {})
+    await make_user(db, "ro@example.org", {Role.RETURNING_OFFICER})
+    await sign_in(client, "ro@example.org")
+    queue = await client.get("/admin/challenges")
+    assert "My region is South East" in queue.text
+    challenge = await db.scalar(select(RollChallenge))
+    assert challenge is not None
+    page = f"/admin/challenges/{challenge.id}"
+    fields = {"membership_number": "T-9", "name": "Ada Lovelace", "email": "ada@example.org",
+              "organisation": "Analytical Trust", "region": "South East", "category": "",
+              "status": "active", "joined_on": "", "outcome": "accept"}  # fmt: skip
+    missing_reason = await post_form(client, page, page, {**fields, "decision": ""})
+    assert missing_reason.status_code == 422
+    decided = await post_form(
+        client, page, page, {**fields, "decision": "Confirmed with the trust."}
+    )
+    assert decided.status_code == 303
+    await db.refresh(member)
+    await db.refresh(challenge)
+    assert member.region == "South East" and challenge.state == "accepted"
+    actions = list(await db.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+    assert "challenge.lodged" in actions
+    assert actions[-2:] == ["member.changed", "challenge.accepted"], "one transaction, in order"
+    mail = await db.scalar(
+        select(OutboxMessage).where(OutboxMessage.template == "challenge_decided")
+    )
+    assert mail is not None and mail.recipient == "ada@example.org"
+    assert "accepted" in mail.subject and "Confirmed with the trust." in mail.text_body
+    assert (await client.get(page)).status_code == 409, (
+        "a decided challenge cannot be decided again"
+    )
+
+
+async def test_rejecting_leaves_the_register_and_mails_the_reason(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    member = await _member_account(db)
+    await sign_in(client, "ada@example.org")
+    await _lodge(client, "I should be in the North region.")
+    await post_form(client, "/", "/logout", {})
+    await make_user(db, "admin@example.org", {Role.ADMIN})
+    await sign_in(client, "admin@example.org")
+    challenge = await db.scalar(select(RollChallenge))
+    assert challenge is not None
+    page = f"/admin/challenges/{challenge.id}"
+    fields = {"membership_number": "T-9", "name": "Ada Lovelace", "email": "ada@example.org",
+              "organisation": "Analytical Trust", "region": "North", "category": "",
+              "status": "active", "joined_on": "", "outcome": "reject",
+              "decision": "Your trust is registered in London."}  # fmt: skip
+    assert (await post_form(client, page, page, fields)).status_code == 303
+    await db.refresh(member)
+    assert member.region == "London"
+    mail = await db.scalar(
+        select(OutboxMessage).where(OutboxMessage.template == "challenge_decided")
+    )
+    assert mail is not None and "not accepted" in mail.subject
+
+
+async def test_the_queue_is_for_staff_and_the_roll_check_for_members(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    await _member_account(db)
+    await sign_in(client, "ada@example.org", PASSWORD)
+    assert (await client.get("/admin/challenges")).status_code == 403
+    await post_form(client, "/", "/logout", {})
+    await make_user(db, "scrutineer@example.org", {Role.SCRUTINEER})
+    await sign_in(client, "scrutineer@example.org")
+    assert (await client.get("/admin/challenges")).status_code == 403
+    assert (await client.get("/account")).status_code == 403
