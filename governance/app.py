@@ -25,7 +25,9 @@ from governance.bodies.controller import BodyController
 from governance.challenges.controller import ChallengeQueueController, RollCheckController
 from governance.config import PROJECT_ROOT, Settings
 from governance.db import create_engine
+from governance.elections.controller import ElectionController, TimetableController
 from governance.members.controller import MemberController
+from governance.members.import_controller import MemberFileController
 from governance.notify.controller import OutboxController
 from governance.notify.mailer import outbox_in_process
 from governance.site.controller import SiteController
@@ -62,10 +64,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             SiteController,
+            TimetableController,
+            ElectionController,
             AccountController,
             MemberAccessController,
             StaffController,
             MemberController,
+            MemberFileController,
             BodyController,
             RollCheckController,
             ChallengeQueueController,

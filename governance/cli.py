@@ -110,11 +110,22 @@ def serve(migrate: bool) -> None:
     _print_setup_link(settings)
     click.echo(f"Serving on {settings.base_url} with {settings.workers} worker(s).")
     arguments = [
-        sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
-        "--host", settings.host, "--port", str(settings.port),
-        "--workers", str(settings.workers), "--log-level", settings.log_level.lower(),
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "--host",
+        settings.host,
+        "--port",
+        str(settings.port),
+        "--workers",
+        str(settings.workers),
+        "--log-level",
+        settings.log_level.lower(),
         "governance.app:app_factory",
-    ]  # fmt: skip
+    ]
     os.execv(sys.executable, arguments)  # noqa: S606 - replace this process with the server
 
 

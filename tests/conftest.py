@@ -35,9 +35,12 @@ async def _pg_execute(url: str, *statements: str) -> None:
 
     parsed = make_url(url)
     connection = await asyncpg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username,
-        password=parsed.password, database="postgres",
-    )  # fmt: skip
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
+    )
     try:
         for statement in statements:
             await connection.execute(statement)

@@ -56,6 +56,7 @@ class Run:
     seconds: float | None
     peak_mib: float | None
     status: str
+    cpu_seconds: float | None = None  # user + system: steadier than wall time on a busy machine
 
 
 def generate(path: Path, ballots: int, seed: int) -> None:
@@ -102,10 +103,11 @@ def timed(label: str, ballots: int, command: list[str], timeout: float) -> Run:
     error = child.stderr.read().strip().splitlines() if child.stderr else []
     child.returncode = os.waitstatus_to_exitcode(status)
     peak = usage.ru_maxrss / 1024  # KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
     if child.returncode:
         reason = error[-1] if error else ""
-        return Run(label, ballots, seconds, peak, f"failed ({child.returncode}): {reason}")
-    return Run(label, ballots, seconds, peak, "ok")
+        return Run(label, ballots, seconds, peak, f"failed ({child.returncode}): {reason}", cpu)
+    return Run(label, ballots, seconds, peak, "ok", cpu)
 
 
 def count_only(path: Path, methods: list[str]) -> list[Run]:
@@ -217,12 +219,13 @@ def run_size(
 def format_run(run: Run) -> str:
     seconds = "-" if run.seconds is None else f"{run.seconds:8.2f}"
     peak = "-" if run.peak_mib is None else f"{run.peak_mib:8.0f}"
-    return f"{run.label:14} {run.ballots:>10,} {seconds:>9} {peak:>9}  {run.status}"
+    cpu = "-" if run.cpu_seconds is None else f"{run.cpu_seconds:8.2f}"
+    return f"{run.label:14} {run.ballots:>10,} {seconds:>9} {cpu:>9} {peak:>9}  {run.status}"
 
 
 def report(runs: list[Run]) -> None:
     print()
-    print(f"{'method':14} {'ballots':>10} {'seconds':>9} {'peak MiB':>9}  status")
+    print(f"{'method':14} {'ballots':>10} {'seconds':>9} {'cpu s':>9} {'peak MiB':>9}  status")
     for run in runs:
         print(format_run(run))
     for kind in ("ok", "in-process"):

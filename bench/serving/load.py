@@ -74,8 +74,13 @@ async def _run(
 
 
 def measure(
-    port: int, path: str, *, cookie: str = "", connections: int = 32, seconds: float = 5.0,
+    port: int,
+    path: str,
+    *,
+    cookie: str = "",
+    connections: int = 32,
+    seconds: float = 5.0,
     cap: int = 200_000,
-) -> LoadResult:  # fmt: skip
+) -> LoadResult:
     """GET ``path`` on 127.0.0.1:``port`` from ``connections`` keep-alive connections."""
     return asyncio.run(_run(port, path, cookie, connections, seconds, cap))

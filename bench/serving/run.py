@@ -65,10 +65,23 @@ def _prepare_database(folder: Path) -> tuple[dict[str, str], str]:
 def _serve(target: str, workers: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     command = [
-        sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--no-access-log", "--log-level", "warning", target,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        target,
+    ]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

@@ -45,8 +45,11 @@ class BodyController(Controller):
             body = await service.create(db_session, account(request).email, data)
         except InvalidInput as error:
             await db_session.rollback()
-            context = {"bodies": await service.bodies(db_session), "form": data,
-                       "errors": error.fields}  # fmt: skip
+            context = {
+                "bodies": await service.bodies(db_session),
+                "form": data,
+                "errors": error.fields,
+            }
             return Template("bodies/bodies.html", context=context, status_code=422)
         return Redirect(f"/admin/bodies/{body.id}", status_code=303)
 
@@ -105,8 +108,11 @@ class BodyController(Controller):
         except InvalidInput as error:
             await db_session.rollback()
             context = await self._body_page(
-                db_session, body_id, clock.now().date(), end_errors=error.fields,
+                db_session,
+                body_id,
+                clock.now().date(),
+                end_errors=error.fields,
                 ending=holding_id,
-            )  # fmt: skip
+            )
             return Template("bodies/body.html", context=context, status_code=422)
         return Redirect(f"/admin/bodies/{body_id}", status_code=303)

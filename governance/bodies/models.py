@@ -35,9 +35,11 @@ class Body(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     categories: Mapped[list[SeatCategory]] = relationship(
-        back_populates="body", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="body",
+        cascade="all, delete-orphan",
+        lazy="selectin",
         order_by="SeatCategory.name",
-    )  # fmt: skip
+    )
 
 
 class SeatCategory(Base):

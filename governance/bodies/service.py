@@ -165,16 +165,28 @@ async def record_holding(
         raise InvalidInput(problems)
     await _check_room(session, body, member, category, starts, ends)
     holding = SeatHolding(
-        body_id=body.id, member_id=member.id, category_id=category.id if category else None,
-        starts_on=starts, ends_on=ends, source="manual", created_at=clock.now(),
-    )  # fmt: skip
+        body_id=body.id,
+        member_id=member.id,
+        category_id=category.id if category else None,
+        starts_on=starts,
+        ends_on=ends,
+        source="manual",
+        created_at=clock.now(),
+    )
     session.add(holding)
     await session.flush()
     await record(
-        session, action="body.holding_recorded", actor=actor, subject=f"body:{body.id}",
-        payload={"member": member.membership_number, "category": form.category or None,
-                 "starts_on": starts.isoformat(), "ends_on": ends.isoformat() if ends else None},
-    )  # fmt: skip
+        session,
+        action="body.holding_recorded",
+        actor=actor,
+        subject=f"body:{body.id}",
+        payload={
+            "member": member.membership_number,
+            "category": form.category or None,
+            "starts_on": starts.isoformat(),
+            "ends_on": ends.isoformat() if ends else None,
+        },
+    )
     await session.commit()
     return holding
 
@@ -200,9 +212,11 @@ async def _check_room(
         >= category.seats
     ):
         raise InvalidInput(
-            {"category": _("All %(seats)d seats for %(category)s are already held then.")
-             % {"seats": category.seats, "category": category.name}}
-        )  # fmt: skip
+            {
+                "category": _("All %(seats)d seats for %(category)s are already held then.")
+                % {"seats": category.seats, "category": category.name}
+            }
+        )
 
 
 async def end_holding(
@@ -226,9 +240,12 @@ async def end_holding(
         raise InvalidInput(problems)
     holding.ends_on, holding.end_reason = ends, reason
     await record(
-        session, action="body.holding_ended", actor=actor, subject=f"body:{holding.body_id}",
+        session,
+        action="body.holding_ended",
+        actor=actor,
+        subject=f"body:{holding.body_id}",
         payload={"holding": holding.id, "ends_on": ends_on.strip(), "reason": reason},
-    )  # fmt: skip
+    )
     await session.commit()
     return holding
 

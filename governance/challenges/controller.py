@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from governance.accounts.models import Role
 from governance.challenges import service
+from governance.elections import service as elections
 from governance.errors import InvalidInput
 from governance.members.service import MemberForm
 from governance.security.guards import requires_role
@@ -39,6 +40,7 @@ class RollCheckController(Controller):
         return {
             "member": member,
             "challenges": await service.of_member(db_session, member.id),
+            "standing": await elections.standing_of(db_session, member),
             "errors": extra.pop("errors", {}),
             "form": extra.pop("form", ChallengeForm()),
             **extra,

@@ -51,9 +51,12 @@ async def lodge(session: AsyncSession, account: Account, text: str) -> RollChall
     session.add(challenge)
     await session.flush()
     await record(
-        session, action="challenge.lodged", actor=account.email,
-        subject=f"member:{member.id}", payload={"challenge": challenge.id, "reason": reason},
-    )  # fmt: skip
+        session,
+        action="challenge.lodged",
+        actor=account.email,
+        subject=f"member:{member.id}",
+        payload={"challenge": challenge.id, "reason": reason},
+    )
     await session.commit()
     return challenge
 
@@ -133,12 +136,21 @@ async def _decide(
     challenge.state = state.value
     challenge.decided_by, challenge.decided_at, challenge.decision = actor.id, clock.now(), reason
     await record(
-        session, action=f"challenge.{state.value}", actor=actor.email,
-        subject=f"member:{member.id}", payload={"challenge": challenge.id, "decision": reason},
-    )  # fmt: skip
+        session,
+        action=f"challenge.{state.value}",
+        actor=actor.email,
+        subject=f"member:{member.id}",
+        payload={"challenge": challenge.id, "decision": reason},
+    )
     await enqueue(
-        session, to=member.email, template="challenge_decided",
-        context={"name": member.name, "accepted": state is ChallengeState.ACCEPTED,
-                 "decision": reason, "challenge": challenge.reason},
-    )  # fmt: skip
+        session,
+        to=member.email,
+        template="challenge_decided",
+        context={
+            "name": member.name,
+            "accepted": state is ChallengeState.ACCEPTED,
+            "decision": reason,
+            "challenge": challenge.reason,
+        },
+    )
     await session.commit()

@@ -30,19 +30,26 @@ from start to finish:
 Every such decision is written on the count sheet: a :class:`Decision` whose reason names the
 limit, and a note on the :class:`Stage` where it happened.
 
-Feasibility is an exact search over candidates grouped by the set of limited categories they
-belong to (candidates in the same categories are interchangeable), with pruning by the
-outstanding minima and the remaining maxima; with one or two dimensions of a few dozen
-categories it answers in microseconds to milliseconds.
+Feasibility is decided exactly. Candidates are grouped by the set of limited categories they
+belong to (candidates in the same categories are interchangeable). With limits in one or two
+dimensions (region, organisation) the question is a flow with lower bounds — source, first
+dimension's categories, groups, second dimension's categories, sink, exactly ``places`` units —
+solved by Dinic's algorithm in polynomial time. With three or more dimensions, where the
+problem is NP-hard in general, an exhaustive search with pruning on outstanding minima and
+remaining maxima answers instead. During a count one solution per state is cached; a candidate
+who can change places with a member of it is electable (or excludable) without a new search,
+so a 120-candidate, 36-place count with 9 regional minima and 50 organisation maxima spends
+well under a second on constraints.
 
 Call points for count engines
 -----------------------------
-``guard = ConstraintGuard(constraints, election.candidates)`` then:
+``guard = ConstraintGuard(constraints)`` then:
 
 * before the count: ``guard.check_feasible(election.standing, election.seats)``;
-* at the top of every stage, before surpluses or exclusions:
-  ``guard.barred_now(continuing, elected, places_left)`` -> exclude those candidates (reason from
-  the mapping), then ``guard.must_elect(continuing, elected, places_left)`` -> elect them all;
+* at the top of every stage, before surpluses or exclusions, in this order:
+  ``guard.must_elect(continuing, elected, places_left)`` -> if not empty, elect them all (the
+  count is then complete); otherwise ``guard.barred_now(continuing, elected, places_left)`` ->
+  exclude those candidates together, with the reasons from the mapping;
 * wherever a candidate is about to be deemed elected (quota or otherwise):
   ``reason = guard.barred(candidate, continuing, elected, places_left)``; if ``reason`` is not
   None, exclude the candidate with that reason instead;
@@ -51,9 +58,14 @@ Call points for count engines
 * when electing the last continuing candidates (Scottish rule 52, ERS97 5.5.1), nothing extra:
   feasibility guarantees they fit.
 
-Scottish STV (``scottish.py``) and Meek (``meek.py``) need exactly these calls; a count that
-elects from a tally (block, approval) can call :func:`elect_by_tally` or
-:func:`count_block_with_constraints`. ``ers97.py`` is the reference integration.
+``continuing`` never includes candidates already elected, excluded or withdrawn; ``elected``
+is every candidate elected so far; ``places_left`` is seats less ``len(elected)``. Every
+decision these calls force is to be recorded as a ``Decision`` (reason ``"constraint: "`` and
+the returned text) and a ``Stage`` note naming the candidate. Scottish STV (``scottish.py``)
+needs exactly these calls; Meek (``meek.py``) too, "exclude" meaning defeat (keep factor 0).
+A count that elects from a tally (block, approval) can call :func:`elect_by_tally` or
+:func:`count_block_with_constraints`. ``ers97.py`` (``ers97_state.py``) is the reference
+integration.
 """
 
 from __future__ import annotations
@@ -106,8 +118,7 @@ class Constraints:
 class ConstraintGuard:
     """The operations a count engine calls to keep category limits satisfiable."""
 
-    def __init__(self, constraints: Constraints, names: Sequence[str]) -> None:
-        self._names = names
+    def __init__(self, constraints: Constraints) -> None:
         self._limits = dict(constraints.limits)
         self._keys = sorted(self._limits)
         self._minimum = [self._limits[key].minimum for key in self._keys]
@@ -319,14 +330,6 @@ class ConstraintGuard:
             categories.append(Category(key[0], limit.minimum - done, room))
         return categories
 
-    def _groups(self, continuing: Collection[int]) -> dict[frozenset[int], int]:
-        index = {key: i for i, key in enumerate(sorted(self._limits))}
-        groups: dict[frozenset[int], int] = {}
-        for candidate in continuing:
-            member_of = frozenset(index[k] for k in self._members.get(candidate, ()))
-            groups[member_of] = groups.get(member_of, 0) + 1
-        return groups
-
     def _describe_limits(self) -> str:
         parts = []
         for key, limit in sorted(self._limits.items()):
@@ -399,6 +402,7 @@ class _Network:
         self.excess: list[int] = []
         self.lower: dict[tuple[int, int], int] = {}
         self.broken = False
+        self._next: list[int] = []  # Dinic: the next arc to try at each node
 
     def node(self) -> int:
         self.arcs.append([])
@@ -574,7 +578,7 @@ def count_block_with_constraints(
     The places go to the highest tallies, except that a candidate whose election would make the
     category limits impossible is excluded instead (``elect_by_tally``).
     """
-    guard = ConstraintGuard(constraints, election.candidates)
+    guard = ConstraintGuard(constraints)
     guard.check_feasible(election.standing, election.seats)
     tally: dict[int, Fraction] = {c: Fraction(0) for c in election.standing}
     invalid = 0

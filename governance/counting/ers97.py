@@ -38,17 +38,23 @@ model election: http://www.rosenstiel.co.uk/stvrules/model.htm. Clause by clause
   the quota is recalculated as in 5.1.6 from the total valid vote less the non-transferable vote.
 * 5.4.10 A candidate deemed elected after a batch receives no further papers.
 * 5.5.1 When an exclusion would leave as many continuing candidates as places unfilled (or
-  fewer candidates remain than places), they are all deemed elected.
+  fewer candidates remain than places), they are all deemed elected, in a stage of its own.
 * 5.5.2 When every place is filled no more papers move and the rest are formally excluded.
 
-On the count sheet every sub-stage of an exclusion is its own :class:`Stage` sharing the stage
-number; ``non_transferable_papers`` and ``non_transferable_votes`` are both cumulative, so at
-every stage ``sum(votes) + non_transferable_votes == valid votes`` exactly. A candidate being
-excluded is listed with the value not yet transferred.
+``CountSheet.quota`` is the quota of 5.1.6; each ``Stage.quota`` is the quota in force at the
+end of that stage, so a reduction under 5.4.8 shows there. Every sub-stage of an exclusion is
+its own :class:`Stage` sharing the stage number; ``non_transferable_papers`` and
+``non_transferable_votes`` are both cumulative, so at every stage ``sum(votes) +
+non_transferable_votes == valid votes`` exactly. A candidate being excluded is listed with the
+value not yet transferred.
 
 Category constraints (``constraints=``) are our extension, documented in ``constraints.py``
-and ``docs/constraints.md``: a barred candidate is excluded instead of deemed elected, protected
-candidates are never excluded, and when any candidate is protected surpluses are not deferred.
+and ``docs/constraints.md``. Before each stage, protected candidates exactly filling the places
+left are elected, then candidates who could no longer be elected are excluded (one exclusion
+stage); a candidate barred when it would be deemed elected is excluded instead; protected
+candidates are never excluded (the lowest unprotected is), a bulk exclusion is made only when
+the limits allow the whole group to go, and while any candidate is protected surpluses are not
+deferred.
 """
 
 from __future__ import annotations
@@ -72,7 +78,7 @@ def count(election: Election, lot: Lot, *, constraints: Constraints | None = Non
         raise CountingError("an ERS97 count needs at least one place to fill")
     guard = None
     if constraints is not None:
-        guard = ConstraintGuard(constraints, election.candidates)
+        guard = ConstraintGuard(constraints)
         guard.check_feasible(election.standing, election.seats)
     store = PaperStore(election)
     sheet = CountSheet(

@@ -320,7 +320,7 @@ class Ers97Count:
             self.status[candidate] = EXCLUDED
             self.decide(candidate, "excluded", reason)
         rows = self.store.rows_of(group)
-        values = sorted({int(v) for v in self.store.value[rows]}, reverse=True)
+        values = [int(v) for v in np.unique(self.store.value[rows])[::-1]]
         names = ", ".join(self.name(c) for c in group)
         if not values:
             self.record("exclusion", f"Exclusion of {names}", {}, [], [], group, [*reasons])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 
 class Phase(enum.StrEnum):
@@ -47,9 +48,36 @@ class Action(enum.StrEnum):
     CANCEL = "cancel"
 
 
+class Timeline(Protocol):
+    """What the lifecycle reads of an election; an ``Election`` row has exactly these fields."""
+
+    @property
+    def nominations_open_at(self) -> datetime: ...
+    @property
+    def nominations_close_at(self) -> datetime: ...
+    @property
+    def voting_open_at(self) -> datetime: ...
+    @property
+    def voting_close_at(self) -> datetime: ...
+    @property
+    def announced_at(self) -> datetime | None: ...
+    @property
+    def candidates_published_at(self) -> datetime | None: ...
+    @property
+    def counted_at(self) -> datetime | None: ...
+    @property
+    def elected_unopposed_at(self) -> datetime | None: ...
+    @property
+    def certified_at(self) -> datetime | None: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def cancelled_at(self) -> datetime | None: ...
+
+
 @dataclass(frozen=True, slots=True)
-class Timeline:
-    """What the lifecycle needs to know about an election (an ``Election`` row has these fields)."""
+class Schedule:
+    """A plain timeline, for tests and for planning a timetable before it is stored."""
 
     nominations_open_at: datetime
     nominations_close_at: datetime
@@ -118,20 +146,3 @@ def allows(election: Timeline, action: Action, now: datetime) -> bool:
 
 def allowed_actions(election: Timeline, now: datetime) -> frozenset[Action]:
     return ALLOWED[phase(election, now)]
-
-
-def timetable_problems(
-    nominations_open_at: datetime,
-    nominations_close_at: datetime,
-    voting_open_at: datetime,
-    voting_close_at: datetime,
-) -> dict[str, str]:
-    """Which timetable fields are out of order, keyed by field, in plain words."""
-    problems: dict[str, str] = {}
-    if nominations_close_at <= nominations_open_at:
-        problems["nominations_close_at"] = "Nominations must close after they open."
-    if voting_open_at < nominations_close_at:
-        problems["voting_open_at"] = "Voting cannot open before nominations close."
-    if voting_close_at <= voting_open_at:
-        problems["voting_close_at"] = "Voting must close after it opens."
-    return problems

@@ -62,9 +62,11 @@ class Election(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     contests: Mapped[list[Contest]] = relationship(
-        back_populates="election", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="election",
+        cascade="all, delete-orphan",
+        lazy="selectin",
         order_by="Contest.position",
-    )  # fmt: skip
+    )
 
 
 class Contest(Base):

@@ -116,7 +116,10 @@ def scan(path: Path) -> FileFacts:
     """Digest the file and decide its encoding: strict UTF-8 if it decodes, else Windows-1252."""
     digest, size = hashlib.sha256(), 0
     with path.open("rb") as stream:
-        first = stream.read(4)
+        if stream.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            raise UnreadableFile(
+                _("The file is UTF-16 text. Save it as “CSV UTF-8” and try again.")
+            )
         stream.seek(0)
         while chunk := stream.read(CHUNK):
             if b"\x00" in chunk:
@@ -125,8 +128,6 @@ def scan(path: Path) -> FileFacts:
                 )
             digest.update(chunk)
             size += len(chunk)
-    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UnreadableFile(_("The file is UTF-16 text. Save it as “CSV UTF-8” and try again."))
     if size == 0:
         raise UnreadableFile(_("The file is empty."))
     if _utf8_problem(path) is None:

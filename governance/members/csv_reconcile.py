@@ -33,7 +33,7 @@ class RegisterIndex:
     ids: array[int] = field(default_factory=lambda: array("q"))
     numbers: list[str] = field(default_factory=list)
     statuses: bytearray = field(default_factory=bytearray)
-    fingerprints: array[int] = field(default_factory=lambda: array("Q"))
+    fingerprints: array[int] = field(default_factory=lambda: array("q"))
     by_key: dict[str, int] = field(default_factory=dict)  # folded number -> position
     by_email: dict[str, int] = field(default_factory=dict)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from hashlib import blake2b
 from typing import NamedTuple
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
@@ -29,7 +28,7 @@ LIMITS = {
 }  # fmt: skip
 # Fields compared to decide whether a member changed; status is compared on its own because
 # a blank status cell means "leave it as it is".
-COMPARED = ("name", "email", "organisation", "region", "category", "joined_on")
+COMPARED = ("email", "joined_on", "name", "organisation", "region", "category")
 TEXT = ("name", "organisation", "region", "category")
 
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -113,8 +112,13 @@ def fold(number: str) -> str:
 
 
 def fingerprint(values: tuple[str, ...]) -> int:
-    """A 64-bit digest of the compared values (repr keeps the boundaries between cells)."""
-    return int.from_bytes(blake2b(repr(values).encode(), digest_size=8).digest(), "big")
+    """A 64-bit digest of the compared values, to tell a changed member from an unchanged one.
+
+    Python's keyed string hash (SipHash): both sides are hashed in the one process that runs
+    the import, so it need not be stable across processes; a file cannot aim for a collision
+    without the per-process key, and a chance one is about 1 in 2**64 per member.
+    """
+    return hash(values)
 
 
 class MemberRow(NamedTuple):
@@ -125,7 +129,7 @@ class MemberRow(NamedTuple):
     text: dict[str, str]  # name, organisation, region, category: those the file has
     joined_on: date | None
     status: str  # "" leaves an existing member's status as it is (new members: active)
-    attributes: dict[str, str | None]  # None where the cell is empty: the attribute is removed
+    attributes: dict[str, str]  # every attribute column; "" (an empty cell) removes the attribute
     fingerprint: int
     valid: bool
 
@@ -136,15 +140,26 @@ def compared_fields(plan: ColumnPlan) -> tuple[str, ...]:
 
 
 class RowChecker:
-    """Checks rows of one file against the rules, logging each problem with line and column."""
+    """Checks rows of one file against the rules, logging each problem with line and column.
+
+    ``check`` runs a million times per large import, so it reads cells by position with the
+    positions worked out once here.
+    """
 
     def __init__(self, plan: ColumnPlan, problems: ProblemLog) -> None:
         self.plan, self.problems = plan, problems
         self.width = len(plan.headings)
         self.compared = compared_fields(plan)
         self.text = tuple((name, plan.fields[name]) for name in TEXT if name in plan.fields)
+        self.limited = tuple(
+            (plan.fields[name], limit) for name, limit in LIMITS.items() if name in plan.fields
+        )
+        self.number_at, self.email_at = plan.fields["membership_number"], plan.fields["email"]
+        self.name_at = plan.fields["name"]
         self.status_at = plan.fields.get("status")
         self.joined_at = plan.fields.get("joined_on")
+        self.attribute_at = tuple(index for index, _name in plan.attributes)
+        self.attribute_names = tuple(name for _index, name in plan.attributes)
 
     def _problem(self, line: int, index: int, message: str, value: str = "") -> None:
         self.problems.add(line, self.plan.headings[index], message, value)
@@ -154,71 +169,55 @@ class RowChecker:
         if not any(cells):
             return None
         if len(cells) != self.width:
-            self.problems.add(
-                line,
-                "",
-                _("The row has %(cells)d cells but the header has %(columns)d.")
-                % {"cells": len(cells), "columns": self.width},
-            )
+            message = _("The row has %(cells)d cells but the header has %(columns)d.")
+            self.problems.add(line, "", message % {"cells": len(cells), "columns": self.width})
             return None
         before = self.problems.total
+        self._lengths(line, cells)
         number = self._number(line, cells)
         email = self._email(line, cells)
-        text = self._text(line, cells)
+        if not cells[self.name_at].strip():
+            self._problem(line, self.name_at, _("The name is empty."))
+        text = {name: cells[index] for name, index in self.text}
         joined_on = self._joined_on(line, cells)
-        status = self._status(line, cells)
-        attributes = {name: cells[i] or None for i, name in self.plan.attributes}
+        status = self._status(line, cells) if self.status_at is not None else ""
+        attributes = dict(
+            zip(self.attribute_names, [cells[i] for i in self.attribute_at], strict=True)
+        )
         for index in self.plan.unnamed:
             if cells[index]:
                 message = _("A value in a column without a heading.")
                 self._problem(line, index, message, cells[index])
-        values = {**text, "email": email, "joined_on": joined_on.isoformat() if joined_on else ""}
-        compared = tuple(values[name] for name in self.compared) + tuple(
-            value or "" for value in attributes.values()
-        )
+        known = {**text, "email": email, "joined_on": joined_on.isoformat() if joined_on else ""}
+        compared = (*[known[name] for name in self.compared], *attributes.values())
         return MemberRow(
             line, number, fold(number), email, text, joined_on, status, attributes,
             fingerprint(compared), self.problems.total == before,
         )  # fmt: skip
 
-    def _too_long(self, line: int, name: str, cells: list[str]) -> bool:
-        index = self.plan.fields[name]
-        if len(cells[index]) > LIMITS[name]:
-            self._problem(
-                line, index, _("Longer than %(limit)d characters.") % {"limit": LIMITS[name]},
-                cells[index],
-            )  # fmt: skip
-            return True
-        return False
+    def _lengths(self, line: int, cells: list[str]) -> None:
+        for index, limit in self.limited:
+            if len(cells[index]) > limit:
+                message = _("Longer than %(limit)d characters.") % {"limit": limit}
+                self._problem(line, index, message, cells[index])
 
     def _number(self, line: int, cells: list[str]) -> str:
-        index = self.plan.fields["membership_number"]
-        number = cells[index].strip()
+        number = cells[self.number_at].strip()
         if not number:
-            self._problem(line, index, _("The membership number is empty."))
-            return ""
-        return "" if self._too_long(line, "membership_number", cells) else number
+            self._problem(line, self.number_at, _("The membership number is empty."))
+        return number if len(number) <= LIMITS["membership_number"] else ""
 
     def _email(self, line: int, cells: list[str]) -> str:
-        index = self.plan.fields["email"]
-        raw = cells[index]
+        raw = cells[self.email_at]
         if not raw.strip():
-            self._problem(line, index, _("The email address is empty."))
+            self._problem(line, self.email_at, _("The email address is empty."))
             return ""
         email = normalise_email(raw)
         if email is None:
             message = _('"%(value)s" is not a valid email address.') % {"value": shown(raw, 60)}
-            self._problem(line, index, message, raw)
+            self._problem(line, self.email_at, message, raw)
             return ""
         return email
-
-    def _text(self, line: int, cells: list[str]) -> dict[str, str]:
-        text = {name: cells[index] for name, index in self.text}
-        for name, _index in self.text:
-            self._too_long(line, name, cells)
-        if "name" in text and not text["name"].strip():
-            self._problem(line, self.plan.fields["name"], _("The name is empty."))
-        return text
 
     def _joined_on(self, line: int, cells: list[str]) -> date | None:
         if self.joined_at is None:
@@ -232,12 +231,10 @@ class RowChecker:
             return None
 
     def _status(self, line: int, cells: list[str]) -> str:
-        if self.status_at is None:
-            return ""
-        raw = cells[self.status_at]
+        raw = cells[self.status_at or 0]
         status = raw.strip().lower()
         if status and status not in STATUSES:
             message = _('"%(value)s" is not a status: write active, lapsed or suspended.')
-            self._problem(line, self.status_at, message % {"value": shown(raw, 60)}, raw)
+            self._problem(line, self.status_at or 0, message % {"value": shown(raw, 60)}, raw)
             return ""
         return status

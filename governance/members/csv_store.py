@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance.members.csv_format import ColumnPlan
@@ -57,30 +57,38 @@ def _attribute_text(value: Any) -> str:
 
 
 async def load_register(session: AsyncSession, plan: ColumnPlan) -> RegisterIndex:
-    """The register's facts, fingerprinted over the fields and attributes this file has."""
+    """The register's facts, fingerprinted over the fields and attributes this file has.
+
+    A plain-text query skips SQLAlchemy's per-value result processing (a third of the time for
+    a large register): dates come back as ISO text on SQLite and as dates on PostgreSQL, JSON
+    as text on both.
+    """
     compared = compared_fields(plan)
     names = [name for _index, name in plan.attributes]
-    columns = [MEMBERS.c.id, MEMBERS.c.membership_number, MEMBERS.c.status]
-    columns += [MEMBERS.c[name] for name in compared]
-    if names:
-        columns.append(MEMBERS.c.attributes)
+    columns = ["id", "membership_number", "status", *compared, *(["attributes"] if names else [])]
+    query = text(f"SELECT {', '.join(columns)} FROM members")  # noqa: S608 - constant names
+    joined = compared.index("joined_on") if "joined_on" in compared else -1
     register = RegisterIndex()
-    result = await session.stream(select(*columns).execution_options(yield_per=BATCH))
+    result = await session.stream(query.execution_options(yield_per=BATCH))
     async for partition in result.partitions():
         for row in partition:
-            values = row._mapping
-            shown = [values[name] for name in compared]
-            if "joined_on" in compared:
-                joined = values["joined_on"]
-                shown[compared.index("joined_on")] = joined.isoformat() if joined else ""
-            attributes = values["attributes"] or {} if names else {}
-            shown += [_attribute_text(attributes.get(name)) for name in names]
-            number = values["membership_number"]
+            member_id, number, status, *values = row
+            if names:
+                stored = values.pop()
+                attributes = json.loads(stored) if isinstance(stored, str) else stored or {}
+                values += [_attribute_text(attributes.get(name)) for name in names]
+            if joined >= 0:
+                values[joined] = _iso_date(values[joined])
             register.add(
-                values["id"], number, fold(number), values["email"], values["status"],
-                fingerprint(tuple(shown)),
-            )  # fmt: skip
+                member_id, number, fold(number), values[0], status, fingerprint(tuple(values))
+            )
     return register
+
+
+def _iso_date(value: date | str | None) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value or ""
 
 
 def _chunks(ids: Sequence[int], size: int = 5_000) -> list[list[int]]:
@@ -172,7 +180,8 @@ class SqliteWriter(RegisterWriter):
             values.append(row.status or status)
             if self.attribute_names:
                 # RFC 7396 merge patch: null removes an attribute the file leaves empty.
-                values.append(json.dumps(row.attributes, ensure_ascii=False))
+                patch = {name: value or None for name, value in row.attributes.items()}
+                values.append(json.dumps(patch, ensure_ascii=False))
             records.append((*values, self.stamp, member_id))
         connection = await self.session.connection()
         await connection.exec_driver_sql(self.update_sql, records)

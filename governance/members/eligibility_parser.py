@@ -148,9 +148,11 @@ class _Parser:
             negated = self.accept("not")
             self.expect("empty", _('"empty" after "is"'))
             return self.emptiness(subject, negated, token)
-        negated = self.accept("not")
+        if self.accept("not"):
+            self.expect("in", _('"in" after "not"'))
+            return Membership(subject, self.value_list(subject), negated=True)
         if self.accept("in"):
-            return Membership(subject, self.value_list(subject), negated)
+            return Membership(subject, self.value_list(subject))
         raise self.error(
             self.current,
             _("expected a comparison after %(subject)s, found %(found)s")
@@ -174,8 +176,11 @@ class _Parser:
         self.expect("(", _('"(" after attribute'))
         token = self.advance()
         if token.kind != "string" or not token.value:
-            raise self.error(token, _("expected the attribute name in double quotes"),
-                      _('like attribute("school type")'))  # fmt: skip
+            raise self.error(
+                token,
+                _("expected the attribute name in double quotes"),
+                _('like attribute("school type")'),
+            )
         self.expect(")", _('a closing bracket ")"'))
         return Attribute(cast(str, token.value))
 
@@ -247,7 +252,7 @@ class _Parser:
             return cast(date, token.value)
         hint = _("write it as YYYY-MM-DD without quotes, like 2026-01-31")
         if token.kind == "string":
-            # Not a date at all: keep the general hint, which says what to write.
+            # A date in quotes gets the precise fix; other text keeps the general hint.
             with contextlib.suppress(ValueError):
                 written = date.fromisoformat(cast(str, token.value)).isoformat()
                 hint = _("remove the quotes: %(date)s") % {"date": written}

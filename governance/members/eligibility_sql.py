@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from governance.members.eligibility_tree import (
+    COMPARE,
     DATE_FIELDS,
     FIELD_COLUMNS,
     And,
@@ -66,7 +67,11 @@ def _attribute_text_sqlite(element: _AttributeText, compiler: SQLCompiler, **kw:
 @compiles(_AttributeText, "postgresql")
 def _attribute_text_postgresql(element: _AttributeText, compiler: SQLCompiler, **kw: Any) -> str:
     column, key = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CASE WHEN json_typeof({column} -> {key}) = 'string' THEN {column} ->> {key} END"
+    # The cast keeps this right should the column ever become jsonb (json_typeof takes json).
+    return (
+        f"CASE WHEN json_typeof(CAST({column} AS json) -> {key}) = 'string' "
+        f"THEN {column} ->> {key} END"
+    )
 
 
 def subject_column(subject: Subject) -> ColumnElement[Any]:
@@ -85,24 +90,12 @@ def to_sql(node: Expression) -> ColumnElement[bool]:
         return not_(to_sql(node.operand))
     column = subject_column(node.subject)
     if isinstance(node, Comparison):
-        return _compare(column, node.operator, node.value)
+        comparison: ColumnElement[bool] = COMPARE[node.operator](column, node.value)
+        return comparison
     if isinstance(node, Membership):
         values = list(node.values)
         return column.not_in(values) if node.negated else column.in_(values)
     return _emptiness(column, node)
-
-
-def _compare(column: ColumnElement[Any], operator: str, value: object) -> ColumnElement[bool]:
-    comparisons = {
-        "=": column.__eq__,
-        "!=": column.__ne__,
-        "<": column.__lt__,
-        "<=": column.__le__,
-        ">": column.__gt__,
-        ">=": column.__ge__,
-    }
-    result: ColumnElement[bool] = comparisons[operator](value)
-    return result
 
 
 def _emptiness(column: ColumnElement[Any], node: Emptiness) -> ColumnElement[bool]:

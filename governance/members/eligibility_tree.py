@@ -7,10 +7,12 @@ and ``parse(render(tree)) == tree`` for every tree the parser can build.
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from governance.i18n import _
 
@@ -21,6 +23,16 @@ DATE_FIELDS = frozenset({"joined"})
 
 Operator = Literal["=", "!=", "<", "<=", ">", ">="]
 ORDERING_OPERATORS: frozenset[str] = frozenset({"<", "<=", ">", ">="})
+# One table for both evaluations: on Python values it gives a bool, on a SQLAlchemy column the
+# matching SQL comparison.
+COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 
 # ``attributes.KEY`` needs no quotes when the key is made of these characters.
 BARE_ATTRIBUTE_KEY = re.compile(r"[\w-]+")

@@ -7,12 +7,12 @@ admits — exactly what a ``WHERE`` clause does with the twin in ``eligibility_s
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from governance.members.eligibility_tree import (
+    COMPARE,
     DATE_FIELDS,
     FIELD_COLUMNS,
     And,
@@ -28,15 +28,6 @@ from governance.members.models import Member
 
 MemberLike = Member | Mapping[str, Any]
 Truth = bool | None
-
-_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
 
 
 def read(member: MemberLike, subject: Subject) -> str | date | None:
@@ -81,7 +72,7 @@ def truth(node: Expression, member: MemberLike) -> Truth:
     if value is None:
         return None
     if isinstance(node, Comparison):
-        return _OPERATORS[node.operator](value, node.value)
+        return bool(COMPARE[node.operator](value, node.value))
     return (value in node.values) != node.negated
 
 

@@ -10,6 +10,7 @@ who, whether absent members were lapsed); there is no event per member.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from governance.members.csv_format import (
     scan,
 )
 from governance.members.csv_reconcile import Counts, Reconciler
-from governance.members.csv_rows import Problem, ProblemLog, RowChecker
+from governance.members.csv_rows import MemberRow, Problem, ProblemLog, RowChecker
 
 __all__ = ["ImportRefused", "ImportReport", "Problem", "check_import", "commit_import"]
 
@@ -100,30 +101,59 @@ def _plan(table: CsvTable, mapping: Mapping[str, str] | None, report: ImportRepo
 
 
 async def _reconcile(run: _Run) -> Reconciler:
-    """Check every row against the register, writing batches while no problem has turned up."""
-    report, writer = run.report, run.writer
+    """Check every row against the register, writing batches while no problem has turned up.
+
+    Each batch is written by a task while the next batch is read and checked, so the database
+    (SQLite's thread or the PostgreSQL server) works while Python parses: two cores, both busy.
+    """
+    report = run.report
     register = await csv_store.load_register(run.session, run.plan)
     reconciler = Reconciler(register, run.plan, report.problems)
     checker = RowChecker(run.plan, report.problems)
-    for line, cells in run.table.records():
-        row = checker.check(line, cells)
-        if row is not None:
-            reconciler.take(row)
-        if len(reconciler.inserts) + len(reconciler.updates) >= csv_store.BATCH:
-            await _flush(reconciler, writer if report.ok else None)
-    reconciler.finish()
-    await _flush(reconciler, writer if report.ok else None)
+    pending: asyncio.Task[None] | None = None
+    try:
+        for line, cells in run.table.records():
+            row = checker.check(line, cells)
+            if row is not None:
+                reconciler.take(row)
+            if len(reconciler.inserts) + len(reconciler.updates) >= csv_store.BATCH:
+                pending = await _hand_over(reconciler, run, pending)
+            elif line % 1_000 == 0:
+                await asyncio.sleep(0)  # let the writing task move its batch along
+        reconciler.finish()
+        pending = await _hand_over(reconciler, run, pending)
+    finally:
+        if pending is not None:
+            await pending
     report.counts = reconciler.counts
     return reconciler
 
 
-async def _flush(reconciler: Reconciler, writer: csv_store.RegisterWriter | None) -> None:
-    if writer is not None:
-        if reconciler.inserts:
-            await writer.insert(reconciler.inserts)
-        if reconciler.updates:
-            await writer.update(reconciler.updates)
+async def _hand_over(
+    reconciler: Reconciler, run: _Run, pending: asyncio.Task[None] | None
+) -> asyncio.Task[None] | None:
+    """Wait for the previous batch's write, then start writing this one (nothing on a dry run
+    or once a problem has turned up: the commit will be refused)."""
+    if pending is not None:
+        await pending
+    inserts, updates = reconciler.inserts, reconciler.updates
     reconciler.inserts, reconciler.updates = [], []
+    if run.writer is None or not run.report.ok:
+        return None
+    task = asyncio.create_task(_write(run.writer, inserts, updates))
+    await asyncio.sleep(0)
+    return task
+
+
+async def _write(
+    writer: csv_store.RegisterWriter,
+    inserts: list[MemberRow],
+    updates: list[tuple[int, str, MemberRow]],
+) -> None:
+    if inserts:
+        await writer.insert(inserts)
+    if updates:
+        await writer.update(updates)
 
 
 async def _read(

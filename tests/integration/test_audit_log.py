@@ -32,10 +32,13 @@ async def test_recorded_events_export_and_verify(db: AsyncSession) -> None:
     assert (await service.head(db, "platform")) == (3, verdict.head)
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_events SET action = 'forged'",
-    "DELETE FROM audit_events",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET action = 'forged'",
+        "DELETE FROM audit_events",
+    ],
+)
 async def test_the_database_refuses_to_change_or_delete_audit_events(
     db: AsyncSession, statement: str
 ) -> None:
@@ -64,9 +67,19 @@ async def test_secrets_are_refused_in_payloads(db: AsyncSession) -> None:
 async def test_the_same_sequence_number_cannot_be_written_twice(db: AsyncSession) -> None:
     event = await service.record(db, action="test.first", actor=None)
     await db.commit()
-    db.add(AuditEvent(chain=event.chain, seq=event.seq, prev_hash=event.prev_hash,
-                      hash=event.hash, occurred_at=event.occurred_at, actor=None,
-                      action="forked", subject=None, payload={}))  # fmt: skip
+    db.add(
+        AuditEvent(
+            chain=event.chain,
+            seq=event.seq,
+            prev_hash=event.prev_hash,
+            hash=event.hash,
+            occurred_at=event.occurred_at,
+            actor=None,
+            action="forked",
+            subject=None,
+            payload={},
+        )
+    )
     with pytest.raises(IntegrityError):
         await db.flush()
     await db.rollback()
@@ -84,8 +97,13 @@ async def test_concurrent_writers_never_fork_a_chain(settings: Settings) -> None
 
     async def writer(number: int) -> None:
         async with make_session() as session:
-            await service.record(session, action="test.concurrent", actor=None,
-                                 payload={"writer": number}, chain=name)  # fmt: skip
+            await service.record(
+                session,
+                action="test.concurrent",
+                actor=None,
+                payload={"writer": number},
+                chain=name,
+            )
             await asyncio.sleep(0.01)  # hold the transaction open while others try
             await session.commit()
 
@@ -103,10 +121,19 @@ def _cli(
 ) -> subprocess.CompletedProcess[str]:
     import os
 
-    env = {**os.environ, "GOVERNANCE_DATABASE_URL": settings.database_url,
-           "GOVERNANCE_SECRET_KEY": settings.secret_key}  # fmt: skip
-    return subprocess.run([sys.executable, "-m", "governance", *arguments], env=env,
-                          capture_output=True, text=True, input=stdin, check=False)  # fmt: skip
+    env = {
+        **os.environ,
+        "GOVERNANCE_DATABASE_URL": settings.database_url,
+        "GOVERNANCE_SECRET_KEY": settings.secret_key,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "governance", *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        check=False,
+    )
 
 
 async def test_cli_export_then_verify_names_the_event_with_one_changed_byte(

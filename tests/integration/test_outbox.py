@@ -432,3 +432,21 @@ def test_the_outbox_work_command_refuses_to_run_without_smtp(mail_settings: Sett
     result = CliRunner().invoke(main, ["outbox", "work", "--once"], env=environment)
     assert result.exit_code == 1
     assert "GOVERNANCE_SMTP_HOST is not set" in result.output
+
+
+async def test_a_sender_whose_claim_was_taken_over_cannot_record_over_the_new_one(
+    db: AsyncSession, mailbox: tuple[Mailbox, int], make_sender: SenderFactory
+) -> None:
+    frozen_at(START)
+    queued = await queue_test_message(db)
+    stale, successor = make_sender(), make_sender()
+    stale_claim = await stale.claim()
+    frozen_at(START + LEASE)
+    assert [message.id for message in (await successor.claim()).messages] == [queued.id]
+    frozen_at(START + timedelta(seconds=1))  # the stale sender believes its lease still runs
+    late = Tally()
+    await stale.deliver(stale_claim, late)
+    assert late == Tally(), "its outcome was not recorded"
+    row = await outbox_row(db, queued.id)
+    assert (row.state, row.attempts) == ("sending", 2)
+    assert row.claimed_by and row.claimed_by.startswith(successor.name)

@@ -157,9 +157,11 @@ async def test_setup_form_names_each_bad_field_and_stores_nothing(
 ) -> None:
     token = await issue_setup_link(db, settings)
     response = await post_form(
-        client, f"/setup/{token}", f"/setup/{token}",
+        client,
+        f"/setup/{token}",
+        f"/setup/{token}",
         {"name": "", "email": "not-an-address", "password": "short"},
-    )  # fmt: skip
+    )
     assert response.status_code == 422
     assert "Enter your name." in response.text
     assert "Enter an email address like name@example.org." in response.text
@@ -174,9 +176,11 @@ async def test_admin_invites_staff_who_accepts_once_and_signs_in(
     await make_user(db, "admin@example.org", {Role.ADMIN})
     await sign_in(client, "admin@example.org")
     invited = await post_form(
-        client, "/admin/staff", "/admin/staff/invitations",
+        client,
+        "/admin/staff",
+        "/admin/staff/invitations",
         {"email": "ro@example.org", "role": "returning_officer"},
-    )  # fmt: skip
+    )
     assert invited.status_code == 200
     link = invited.text.split('class="invitation-link">', 1)[1].split("<", 1)[0]
     path = link.split("testserver.local", 1)[-1].replace("http://127.0.0.1:8000", "")

@@ -25,16 +25,31 @@ async def _admin(client: AsyncTestClient[Any], db: AsyncSession) -> None:
 async def _members(db: AsyncSession, count: int) -> None:
     now = clock.now()
     for number in range(1, count + 1):
-        db.add(Member(membership_number=f"M{number}", name=f"Member {number}",
-                      email=f"m{number}@example.org", organisation="", region="East",
-                      category="", status="active", attributes={}, created_at=now,
-                      updated_at=now))  # fmt: skip
+        db.add(
+            Member(
+                membership_number=f"M{number}",
+                name=f"Member {number}",
+                email=f"m{number}@example.org",
+                organisation="",
+                region="East",
+                category="",
+                status="active",
+                attributes={},
+                created_at=now,
+                updated_at=now,
+            )
+        )
     await db.commit()
 
 
 async def _body(client: AsyncTestClient[Any], **fields: str) -> Any:
-    form = {"name": "Policy Advisory Group", "seats": "2", "term_months": "36",
-            "categories": "East Midlands = 1", "description": ""}  # fmt: skip
+    form = {
+        "name": "Policy Advisory Group",
+        "seats": "2",
+        "term_months": "36",
+        "categories": "East Midlands = 1",
+        "description": "",
+    }
     return await post_form(client, "/admin/bodies", "/admin/bodies", {**form, **fields})
 
 

@@ -20,9 +20,18 @@ from governance.web.auth import SESSION_COOKIE
 
 async def _member(db: AsyncSession, status: str = "active") -> Member:
     now = clock.now()
-    member = Member(membership_number="T-7", name="Mary Somerville", email="mary@example.org",
-                    organisation="North Trust", region="Scotland", category="", status=status,
-                    attributes={}, created_at=now, updated_at=now)  # fmt: skip
+    member = Member(
+        membership_number="T-7",
+        name="Mary Somerville",
+        email="mary@example.org",
+        organisation="North Trust",
+        region="Scotland",
+        category="",
+        status=status,
+        attributes={},
+        created_at=now,
+        updated_at=now,
+    )
     db.add(member)
     await db.commit()
     return member
@@ -59,8 +68,9 @@ async def test_admin_invites_a_member_who_activates_once_and_signs_in(
     assert form.status_code == 200 and "Mary Somerville" in form.text
     short = await client.post(path, data={"password": "short", "_csrf_token": csrf_from(form)})
     assert short.status_code == 422 and "Use at least 12 characters." in short.text
-    done = await client.post(path, data={"password": PASSWORD, "_csrf_token": csrf_from(form)},
-                             follow_redirects=False)  # fmt: skip
+    done = await client.post(
+        path, data={"password": PASSWORD, "_csrf_token": csrf_from(form)}, follow_redirects=False
+    )
     assert done.status_code == 303
     assert (await client.get(path)).status_code == 410
     user = await db.scalar(select(User).where(User.email == "mary@example.org"))

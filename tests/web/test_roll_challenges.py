@@ -20,9 +20,18 @@ from governance.notify.models import OutboxMessage
 
 async def _member_account(db: AsyncSession) -> Member:
     now = clock.now()
-    member = Member(membership_number="T-9", name="Ada Lovelace", email="ada@example.org",
-                    organisation="Analytical Trust", region="London", category="",
-                    status="active", attributes={}, created_at=now, updated_at=now)  # fmt: skip
+    member = Member(
+        membership_number="T-9",
+        name="Ada Lovelace",
+        email="ada@example.org",
+        organisation="Analytical Trust",
+        region="London",
+        category="",
+        status="active",
+        attributes={},
+        created_at=now,
+        updated_at=now,
+    )
     db.add(member)
     await db.commit()
     await make_user(db, "ada@example.org", {Role.MEMBER}, name="Ada Lovelace")
@@ -65,9 +74,17 @@ async def test_accepting_corrects_the_register_audits_and_tells_the_member(
     challenge = await db.scalar(select(RollChallenge))
     assert challenge is not None
     page = f"/admin/challenges/{challenge.id}"
-    fields = {"membership_number": "T-9", "name": "Ada Lovelace", "email": "ada@example.org",
-              "organisation": "Analytical Trust", "region": "South East", "category": "",
-              "status": "active", "joined_on": "", "outcome": "accept"}  # fmt: skip
+    fields = {
+        "membership_number": "T-9",
+        "name": "Ada Lovelace",
+        "email": "ada@example.org",
+        "organisation": "Analytical Trust",
+        "region": "South East",
+        "category": "",
+        "status": "active",
+        "joined_on": "",
+        "outcome": "accept",
+    }
     missing_reason = await post_form(client, page, page, {**fields, "decision": ""})
     assert missing_reason.status_code == 422
     decided = await post_form(
@@ -102,10 +119,18 @@ async def test_rejecting_leaves_the_register_and_mails_the_reason(
     challenge = await db.scalar(select(RollChallenge))
     assert challenge is not None
     page = f"/admin/challenges/{challenge.id}"
-    fields = {"membership_number": "T-9", "name": "Ada Lovelace", "email": "ada@example.org",
-              "organisation": "Analytical Trust", "region": "North", "category": "",
-              "status": "active", "joined_on": "", "outcome": "reject",
-              "decision": "Your trust is registered in London."}  # fmt: skip
+    fields = {
+        "membership_number": "T-9",
+        "name": "Ada Lovelace",
+        "email": "ada@example.org",
+        "organisation": "Analytical Trust",
+        "region": "North",
+        "category": "",
+        "status": "active",
+        "joined_on": "",
+        "outcome": "reject",
+        "decision": "Your trust is registered in London.",
+    }
     assert (await post_form(client, page, page, fields)).status_code == 303
     await db.refresh(member)
     assert member.region == "London"
@@ -126,3 +151,55 @@ async def test_the_queue_is_for_staff_and_the_roll_check_for_members(
     await sign_in(client, "scrutineer@example.org")
     assert (await client.get("/admin/challenges")).status_code == 403
     assert (await client.get("/account")).status_code == 403
+
+
+async def test_the_roll_check_says_where_the_member_may_stand_and_vote_and_why_not(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    from datetime import timedelta
+
+    from governance.bodies.models import Body
+    from governance.elections.models import Contest, Election
+
+    await _member_account(db)
+    now = clock.now()
+    body = Body(name="PAG", description="", seats=36, term_months=36, created_at=now)
+    db.add(body)
+    await db.flush()
+    election = Election(
+        body_id=body.id,
+        title="PAG 2026",
+        created_at=now,
+        announced_at=now,
+        nominations_open_at=now + timedelta(days=1),
+        nominations_close_at=now + timedelta(days=8),
+        voting_open_at=now + timedelta(days=10),
+        voting_close_at=now + timedelta(days=12),
+        contests=[
+            Contest(
+                name="London seats",
+                seats=2,
+                method="stv-scottish",
+                stand_rule='region = "London"',
+                vote_rule="",
+                constraints=[],
+            ),
+            Contest(
+                name="Northern seats",
+                seats=2,
+                method="stv-scottish",
+                stand_rule='region in ("North East", "North West")',
+                vote_rule='region in ("North East", "North West")',
+                constraints=[],
+            ),
+        ],
+    )
+    db.add(election)
+    await db.commit()
+    await sign_in(client, "ada@example.org")
+    page = await client.get("/account")
+    assert "PAG 2026</a>: London seats" in page.text
+    assert (
+        "your region is &#34;London&#34;" in page.text
+        or "your region is &quot;London&quot;" in page.text
+    )

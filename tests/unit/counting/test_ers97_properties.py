@@ -15,15 +15,19 @@ SETTINGS = settings(max_examples=150, deadline=None)
 
 @st.composite
 def elections(draw: st.DrawFn) -> Election:
-    candidates = draw(st.integers(2, 7))
+    """Up to 8 candidates; papers rank at least two where they can, so surpluses move on and
+    their papers, at fractional values, are later excluded in batches (sub-stages)."""
+    candidates = draw(st.integers(2, 8))
     seats = draw(st.integers(1, min(4, candidates)))
     ranking = st.permutations(range(candidates)).flatmap(
-        lambda order: st.integers(0, candidates).map(lambda n: tuple(order[:n]))
+        lambda order: st.integers(0, candidates).map(lambda n: tuple(order[: max(n, 2)]))
     )
-    lines = draw(st.lists(st.tuples(ranking, st.integers(1, 30)), min_size=1, max_size=25))
+    lines = draw(st.lists(st.tuples(ranking, st.integers(1, 60)), min_size=1, max_size=30))
     withdrawn = draw(st.sets(st.integers(0, candidates - 1), max_size=1))
-    names = tuple("ABCDEFG"[:candidates])
+    names = tuple("ABCDEFGH"[:candidates])
     groups = tuple(BallotGroup(r, n) for r, n in lines)
+    if draw(st.booleans()):
+        groups += (BallotGroup((), 1),)  # a blank paper
     return Election("random", names, seats, groups, withdrawn=frozenset(withdrawn))
 
 

@@ -160,6 +160,7 @@ def test_canonical_spelling(rule: str, spelling: str) -> None:
         ('region = "a" and', 16, "expected a field such as region, found the end of the rule"),
         ('and region = "a"', 0, 'expected a field such as region, found "and"'),
         ("region", 6, "expected a comparison after region"),
+        ('region not = "x"', 11, 'expected "in" after "not", found "="'),
         ('attributes. = "x"', 11, "expected an attribute name"),
         ('attributes = "x"', 0, "expected the attribute's name after attributes"),
         ('attribute(phase) = "x"', 10, "expected the attribute name in double quotes"),

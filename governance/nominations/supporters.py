@@ -1,0 +1,354 @@
+"""Proposers and seconders: the nominee asks members from the register, each is emailed and
+confirms or declines in the app. The rules are checked when a supporter confirms (they may change
+until then), and each refusal names the rule it applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from governance import clock
+from governance.accounts.models import Account
+from governance.elections.lifecycle import Action
+from governance.elections.models import Contest, Election
+from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
+from governance.i18n import _
+from governance.members.models import Member, MemberStatus
+from governance.nominations.models import (
+    Nomination,
+    NominationState,
+    Support,
+    SupportRole,
+    SupportState,
+)
+from governance.nominations.service import (
+    announced_contest,
+    audit,
+    failed_rule,
+    own_member,
+    own_nomination,
+    require,
+)
+from governance.notify.service import enqueue
+
+SEARCH_LIMIT = 10
+OPEN_STATES = (SupportState.REQUESTED.value, SupportState.CONFIRMED.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Confirmed supporters against what the election asks for; complete means enough of both."""
+
+    proposers: int
+    proposers_required: int
+    seconders: int
+    seconders_required: int
+
+    @property
+    def complete(self) -> bool:
+        return (
+            self.proposers >= self.proposers_required and self.seconders >= self.seconders_required
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A support asked of the signed-in member, with what they need to decide."""
+
+    support: Support
+    nominee: Member
+    contest: Contest
+    election: Election
+    answerable: bool
+
+
+def required(election: Election, role: str) -> int:
+    if role == SupportRole.PROPOSER.value:
+        return election.proposers_required
+    return election.seconders_required
+
+
+def progress(election: Election, supports: list[Support]) -> Progress:
+    """Only supports confirmed before the close count (confirming is refused after it anyway)."""
+
+    def confirmed(role: SupportRole) -> int:
+        return sum(
+            1 for s in supports
+            if s.role == role.value and s.state == SupportState.CONFIRMED.value
+            and s.responded_at is not None and s.responded_at < election.nominations_close_at
+        )  # fmt: skip
+
+    return Progress(
+        confirmed(SupportRole.PROPOSER), election.proposers_required,
+        confirmed(SupportRole.SECONDER), election.seconders_required,
+    )  # fmt: skip
+
+
+async def members_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Member]:
+    if not ids:
+        return {}
+    return {m.id: m for m in await session.scalars(select(Member).where(Member.id.in_(ids)))}
+
+
+async def search(
+    session: AsyncSession, account: Account, nomination_id: int, text: str
+) -> list[Member]:
+    """Active members by name or membership number, to ask; never the nominee themself."""
+    await own_nomination(session, account, nomination_id)
+    needle = " ".join(text.split()).lower()
+    if len(needle) < 2:
+        return []
+    pattern = f"%{needle.replace('%', '').replace('_', '')}%"
+    rows = await session.scalars(
+        select(Member).where(
+            Member.status == MemberStatus.ACTIVE.value, Member.id != account.member_id,
+            or_(func.lower(Member.name).like(pattern),
+                func.lower(Member.membership_number) == needle),
+        ).order_by(Member.name, Member.id).limit(SEARCH_LIMIT)
+    )  # fmt: skip
+    return list(rows)
+
+
+async def ask(
+    session: AsyncSession, account: Account, nomination_id: int, member_id: int, role: str,
+    *, base_url: str,
+) -> Support:  # fmt: skip
+    """Name a member as proposer or seconder and email them; audited and committed."""
+    election, contest, nomination = await own_nomination(session, account, nomination_id)
+    require(election, Action.SUPPORT, "Nominations are not open, so nobody was asked.")
+    if nomination.state != NominationState.SUBMITTED.value:
+        raise Conflict(_("This nomination has been withdrawn."))
+    if role not in {r.value for r in SupportRole}:
+        raise InvalidInput({"role": _("Choose proposer or seconder.")})
+    supporter = await session.get(Member, member_id)
+    if supporter is None:
+        raise NotFound(_("There is no such member on the register."))
+    if supporter.id == nomination.member_id:
+        raise InvalidInput({"q": _("Rule “not the nominee”: you cannot support yourself.")})
+    await _lock_nomination(session, nomination.id)
+    support = Support(
+        nomination_id=nomination.id, member_id=supporter.id, role=role,
+        state=SupportState.REQUESTED.value, requested_at=clock.now(),
+    )  # fmt: skip
+    session.add(support)
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        await session.rollback()
+        raise Conflict(_("You have already asked this member to support this nomination.")) from (
+            error
+        )
+    await _within_slots(session, election, nomination.id, role)
+    await audit(
+        session, election.id, "support.requested", account.email, f"nomination:{nomination.id}",
+        support=support.id, member=supporter.id, role=role,
+    )  # fmt: skip
+    nominee = await own_member(session, account)
+    await enqueue(
+        session, to=supporter.email, template="nomination_support_requested",
+        context={"name": supporter.name, "nominee": nominee.name, "contest": contest.name,
+                 "election": election.title, "role": role, "link": f"{base_url}/my/nominations"},
+    )  # fmt: skip
+    await session.commit()
+    return support
+
+
+async def _lock_nomination(session: AsyncSession, nomination_id: int) -> None:
+    """Serialise changes to one nomination's supporters: a row lock on PostgreSQL. SQLite takes
+    its single write lock at the first write, which every caller makes before counting."""
+    await session.execute(
+        select(Nomination.id).where(Nomination.id == nomination_id).with_for_update()
+    )
+
+
+async def _within_slots(
+    session: AsyncSession, election: Election, nomination_id: int, role: str
+) -> None:
+    """The nomination paper has as many proposer and seconder lines as the election asks for."""
+    taken = await session.scalar(
+        select(func.count()).select_from(Support).where(
+            Support.nomination_id == nomination_id, Support.role == role,
+            Support.state.in_(OPEN_STATES),
+        )
+    )  # fmt: skip
+    if (taken or 0) > required(election, role):
+        await session.rollback()
+        raise InvalidInput({"role": _(
+            "This election asks for %(count)d %(role)s(s), and you have asked that many already. "
+            "Take back a request that has not been answered to ask someone else."
+        ) % {"count": required(election, role), "role": role}})  # fmt: skip
+
+
+async def take_back(
+    session: AsyncSession, account: Account, nomination_id: int, support_id: int
+) -> None:
+    """The nominee withdraws a request (say, nobody answers); audited and committed."""
+    election, _contest, nomination = await own_nomination(session, account, nomination_id)
+    require(election, Action.SUPPORT, "Nominations have closed, so the supporters stand.")
+    support = next((s for s in nomination.supports if s.id == support_id), None)
+    if support is None or support.state not in OPEN_STATES:
+        raise NotFound(_("There is no open request with this number on your nomination."))
+    support.state, support.responded_at = SupportState.WITHDRAWN.value, clock.now()
+    await audit(
+        session, election.id, "support.taken_back", account.email, f"nomination:{nomination.id}",
+        support=support.id, member=support.member_id,
+    )  # fmt: skip
+    await session.commit()
+
+
+async def asked_of(session: AsyncSession, account: Account) -> list[Asked]:
+    """Every support asked of this member, newest first, with the nominee and the contest."""
+    member = await own_member(session, account)
+    supports = list(
+        await session.scalars(
+            select(Support).where(Support.member_id == member.id).order_by(Support.id.desc())
+        )
+    )
+    nominations = {s.nomination_id for s in supports}
+    found = {n.id: n for n in await session.scalars(
+        select(Nomination).where(Nomination.id.in_(nominations)))}  # fmt: skip
+    nominees = await members_by_id(session, {n.member_id for n in found.values()})
+    rows = []
+    now = clock.now()
+    for support in supports:
+        nomination = found[support.nomination_id]
+        election, contest = await announced_contest(session, nomination.contest_id)
+        answerable = support.state == SupportState.REQUESTED.value and (
+            election.nominations_open_at <= now < election.nominations_close_at
+        )
+        rows.append(Asked(support, nominees[nomination.member_id], contest, election, answerable))
+    return rows
+
+
+async def _asked(
+    session: AsyncSession, account: Account, support_id: int
+) -> tuple[Election, Contest, Nomination, Support]:
+    support = await session.get(Support, support_id)
+    if support is None or support.member_id != account.member_id:
+        raise NotFound(_("Nobody has asked you for this support."))
+    nomination = await session.get(Nomination, support.nomination_id)
+    assert nomination is not None  # the foreign key keeps it
+    election, contest = await announced_contest(session, nomination.contest_id)
+    require(election, Action.SUPPORT, "Nominations have closed, so you can no longer answer.")
+    if nomination.state != NominationState.SUBMITTED.value:
+        raise Conflict(_("The nominee has withdrawn this nomination."))
+    return election, contest, nomination, support
+
+
+async def _answer(session: AsyncSession, support: Support, state: SupportState) -> bool:
+    """Record the answer if the request is still open: the first write of the transaction, so
+    on SQLite it takes the write lock before any rule is checked."""
+    result = await session.execute(
+        update(Support)
+        .where(Support.id == support.id, Support.state == SupportState.REQUESTED.value)
+        .values(state=state.value, responded_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def decline(session: AsyncSession, account: Account, support_id: int) -> None:
+    election, _contest, nomination, support = await _asked(session, account, support_id)
+    if not await _answer(session, support, SupportState.DECLINED):
+        raise Conflict(_("You have already answered this request."))
+    await audit(
+        session, election.id, "support.declined", account.email, f"nomination:{nomination.id}",
+        support=support.id, member=support.member_id, role=support.role,
+    )  # fmt: skip
+    await session.commit()
+
+
+async def confirm(session: AsyncSession, account: Account, support_id: int) -> None:
+    """Consent to support a nomination, if every rule holds now; audited and committed."""
+    election, contest, nomination, support = await _asked(session, account, support_id)
+    if not await _answer(session, support, SupportState.CONFIRMED):
+        raise Conflict(_("You have already answered this request."))
+    # Row locks on PostgreSQL, member before nomination, so concurrent confirmations that could
+    # break the support limit or the organisation rules queue instead of both passing.
+    await session.execute(select(Member.id).where(Member.id == support.member_id).with_for_update())
+    await _lock_nomination(session, nomination.id)
+    failure = await broken_rule(session, election, contest, nomination, support)
+    if failure is not None:
+        await session.rollback()
+        raise Forbidden(_("You cannot confirm this support. %(rule)s") % {"rule": failure})
+    await audit(
+        session, election.id, "support.confirmed", account.email, f"nomination:{nomination.id}",
+        support=support.id, member=support.member_id, role=support.role,
+    )  # fmt: skip
+    await session.commit()
+
+
+async def broken_rule(
+    session: AsyncSession, election: Election, contest: Contest, nomination: Nomination,
+    support: Support,
+) -> str | None:  # fmt: skip
+    """The first supporter rule that does not hold, named; None when all hold."""
+    people = await members_by_id(session, {support.member_id, nomination.member_id})
+    supporter, nominee = people[support.member_id], people[nomination.member_id]
+    if supporter.id == nominee.id:
+        return _("Rule “not the nominee”: nobody may support their own nomination.")
+    voter = failed_rule(contest.vote_rule, supporter, _("Rule “supporters must be eligible to vote "
+                                                        "in this contest”"))  # fmt: skip
+    if voter is not None:
+        return voter
+    organisation = _organisation(supporter)
+    if election.supporters_other_organisation and organisation == _organisation(nominee) != "":
+        return _("Rule “supporters from another organisation”: you and the nominee are both from "
+                 "%(organisation)s.") % {"organisation": supporter.organisation}  # fmt: skip
+    if election.supporters_distinct_organisations and organisation:
+        if await _organisation_taken(session, nomination.id, support.id, organisation):
+            return _("Rule “supporters from different organisations”: another supporter of this "
+                     "nomination is already from %(organisation)s.") % {
+                         "organisation": supporter.organisation}  # fmt: skip
+    confirmed = await _confirmed_elsewhere(session, election, support)
+    if confirmed >= election.max_supports_per_member:
+        return _("Rule “support limit”: a member may support at most %(limit)d nominations in "
+                 "this election, and you already support %(count)d.") % {
+                     "limit": election.max_supports_per_member, "count": confirmed}  # fmt: skip
+    return None
+
+
+def _organisation(member: Member) -> str:
+    # Compared without regard to case or spacing: "Oak Trust" and "oak  trust" are one employer.
+    return " ".join(member.organisation.split()).casefold()
+
+
+async def _organisation_taken(
+    session: AsyncSession, nomination_id: int, support_id: int, organisation: str
+) -> bool:
+    others = await session.scalars(
+        select(Member.organisation).join(Support, Support.member_id == Member.id).where(
+            Support.nomination_id == nomination_id, Support.id != support_id,
+            Support.state == SupportState.CONFIRMED.value,
+        )
+    )  # fmt: skip
+    return any(" ".join(o.split()).casefold() == organisation for o in others)
+
+
+async def _confirmed_elsewhere(session: AsyncSession, election: Election, support: Support) -> int:
+    """Confirmed supports by this member for standing nominations of this election, this one
+    excluded."""
+    contest_ids = [c.id for c in election.contests]
+    count = await session.scalar(
+        select(func.count()).select_from(Support)
+        .join(Nomination, Nomination.id == Support.nomination_id)
+        .where(
+            Support.member_id == support.member_id, Support.id != support.id,
+            Support.state == SupportState.CONFIRMED.value,
+            Nomination.contest_id.in_(contest_ids),
+            Nomination.state == NominationState.SUBMITTED.value,
+        )
+    )  # fmt: skip
+    return count or 0
+
+
+async def supporter_rows(
+    session: AsyncSession, nomination: Nomination
+) -> list[tuple[Support, Member]]:
+    """The nomination's supports with the members asked, in the order they were asked."""
+    people = await members_by_id(session, {s.member_id for s in nomination.supports})
+    return [(s, people[s.member_id]) for s in nomination.supports]

@@ -1,0 +1,65 @@
+"""The NumPy paper store behind ERS97, against the same operations done by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from governance.counting.ers97_papers import PaperStore
+from governance.counting.model import BallotGroup, Election
+
+
+def store(
+    *lines: tuple[int, tuple[int, ...]], withdrawn: frozenset[int] = frozenset()
+) -> PaperStore:
+    groups = tuple(BallotGroup(r, n) for n, r in lines)
+    return PaperStore(Election("p", ("A", "B", "C", "D"), 2, groups, withdrawn=withdrawn))
+
+
+def test_first_preferences_pass_over_withdrawn_and_drop_papers_naming_no_one() -> None:
+    papers = store((3, (1, 0)), (2, (2,)), (4, (1,)), (1, ()), withdrawn=frozenset({1}))
+    assert papers.invalid_papers == 5
+    assert papers.valid_papers == 5
+    assert papers.first_preference_votes().tolist() == [300, 0, 200, 0]
+
+
+def test_next_preference_skips_candidates_no_longer_continuing_6_10() -> None:
+    papers = store((1, (0, 1, 2, 3)), (1, (0, 2)), (1, (0, 1)))
+    continuing = np.array([False, False, True, True])
+    moves = papers.next_preferences(np.arange(3, dtype=np.int64), continuing)
+    assert moves.target.tolist() == [2, 2, -1]
+    assert moves.position.tolist()[:2] == [2, 1]
+
+
+def test_last_batch_is_the_papers_received_in_the_latest_transfer_5_3_2() -> None:
+    papers = store((5, (0, 1)), (3, (2, 1)), (2, (3, 1)))
+    continuing = np.array([True, True, False, True])
+    moves = papers.next_preferences(np.array([1], dtype=np.int64), continuing)
+    papers.move(moves, np.array([37], dtype=np.int64), batch=4)
+    assert papers.last_batch(1).tolist() == [1]
+    assert papers.last_batch(0).tolist() == [0]  # first preferences only: all of them
+    assert papers.worth(papers.rows_of([1])) == 3 * 37
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.permutations(range(4)).map(tuple), st.integers(1, 9)), min_size=1, max_size=20
+    ),
+    st.lists(st.booleans(), min_size=4, max_size=4),
+)
+def test_transfers_match_a_paper_by_paper_count(
+    lines: list[tuple[tuple[int, ...], int]], alive: list[bool]
+) -> None:
+    papers = store(*((n, r) for r, n in lines))
+    rows = np.arange(len(lines), dtype=np.int64)
+    moves = papers.next_preferences(rows, np.array(alive))
+    expected = [0, 0, 0, 0]
+    for ranking, n in lines:
+        nxt = next((c for c in ranking[1:] if alive[c]), None)
+        if nxt is not None:
+            expected[nxt] += n * 21
+    keep = moves.transferable
+    credit = papers.tally(rows[keep], moves.target[keep], np.full(int(keep.sum()), 21))
+    assert credit.tolist() == expected
