@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +47,22 @@ class Server:
     base_url: str
     setup_link: str
     process: subprocess.Popen[str]
+    clock_file: Path
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the server's clock (only servers started with ``clocked=True`` read it)."""
+        current = float(self.clock_file.read_text(encoding="utf-8") or 0)
+        self.clock_file.write_text(str(current + delta.total_seconds()), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`governance serve` on a fresh SQLite database, exactly as a new user starts it."""
+def start_server(
+    data: Path, extra_env: dict[str, str] | None = None, *, clocked: bool = False
+) -> Server:
+    """`governance serve` on a fresh SQLite database, exactly as a new user starts it; or, with
+    ``clocked``, the same migrations and set-up link with the test clock's app factory."""
     port = _free_port()
-    data = tmp_path_factory.mktemp("server-data")
+    clock_file = data / "clock-offset"
+    clock_file.write_text("0", encoding="utf-8")
     env = {
         **os.environ,
         "GOVERNANCE_DATA_DIR": str(data),
@@ -60,20 +70,53 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "GOVERNANCE_PORT": str(port),
         "GOVERNANCE_WORKERS": "1",
         "GOVERNANCE_LOG_LEVEL": "WARNING",
+        "GOVERNANCE_TEST_CLOCK_FILE": str(clock_file),
+        "PYTHONPATH": str(Path(__file__).resolve().parent),
+        **(extra_env or {}),
     }
     env.pop("GOVERNANCE_TEST_DATABASE_URL", None)
-    command = [sys.executable, "-m", "governance", "serve"]
+    if clocked:
+        subprocess.run(
+            [sys.executable, "-m", "governance", "database", "upgrade"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        command = [sys.executable, "-c", _CLOCKED_SERVE]
+    else:
+        command = [sys.executable, "-m", "governance", "serve"]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    base_url = f"http://127.0.0.1:{port}"
     link = _read_setup_link(process)
     drain = threading.Thread(target=process.communicate, daemon=True)  # never let the pipe fill
     drain.start()
     _wait_until_up(port, process)
-    yield Server(base_url, link, process)
-    process.terminate()
-    drain.join(timeout=20)
+    return Server(f"http://127.0.0.1:{port}", link, process, clock_file)
+
+
+# Print the set-up link as `governance serve` does, then serve the clocked factory with Granian.
+_CLOCKED_SERVE = """
+import os, sys
+from governance.cli import _print_setup_link, _settings
+_print_setup_link(_settings())
+sys.stdout.flush()
+os.execv(sys.executable, [sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
+    "--host", "127.0.0.1", "--port", os.environ["GOVERNANCE_PORT"], "--workers", "1",
+    "--log-level", "warning", "clocked_app:app_factory"])
+"""
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    server.process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start_server(tmp_path_factory.mktemp("server-data"))
+    yield running
+    stop_server(running)
 
 
 def _read_setup_link(process: subprocess.Popen[str]) -> str:
