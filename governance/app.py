@@ -28,6 +28,11 @@ from governance.db import create_engine
 from governance.elections.controller import ElectionController, TimetableController
 from governance.members.controller import MemberController
 from governance.members.import_controller import MemberFileController
+from governance.nominations.controller import (
+    CandidateListController,
+    MemberNominationController,
+    ReviewController,
+)
 from governance.notify.controller import OutboxController
 from governance.notify.mailer import outbox_in_process
 from governance.site.controller import SiteController
@@ -75,6 +80,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RollCheckController,
             ChallengeQueueController,
             OutboxController,
+            MemberNominationController,
+            ReviewController,
+            CandidateListController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy), StructlogPlugin(config=structlog_config)],

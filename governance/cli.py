@@ -34,6 +34,7 @@ def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T
     async def run() -> T:
         from sqlalchemy.ext.asyncio import async_sessionmaker
 
+        import governance.models  # noqa: F401 - every table mapped before any query
         from governance.db import create_engine
 
         engine = create_engine(settings.database_url)

@@ -22,12 +22,18 @@ import time
 from pathlib import Path
 
 PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
-GIVEN = ["Siân", "Zoë", "José", "Łukasz", "Ngozi", "Aoife", "Dafydd", "Priya", "Chloé", "Oluwaseun",
-         "Margaret", "Tomás", "Anja", "Søren", "Mohammed", "Eleri", "Björn", "Ayşe", "Jürgen", "Ana"]
-FAMILY = ["Évans", "ap Siôn", "O'Brien", "Nowak", "Okafor", "Müller", "Ní Bhriain", "Patel",
-          "Smith-Jones", "Øberg", "García", "Williams", "Kowalczyk", "Lefèvre", "Yılmaz", "Davies"]
-REGIONS = ["East Midlands", "West Midlands", "North East", "North West", "London", "South East",
-           "South West", "Yorkshire and the Humber", "East of England", "Wales"]
+GIVEN = [
+    "Siân", "Zoë", "José", "Łukasz", "Ngozi", "Aoife", "Dafydd", "Priya", "Chloé", "Oluwaseun",
+    "Margaret", "Tomás", "Anja", "Søren", "Mohammed", "Eleri", "Björn", "Ayşe", "Jürgen", "Ana",
+]  # fmt: skip
+FAMILY = [
+    "Évans", "ap Siôn", "O'Brien", "Nowak", "Okafor", "Müller", "Ní Bhriain", "Patel",
+    "Smith-Jones", "Øberg", "García", "Williams", "Kowalczyk", "Lefèvre", "Yılmaz", "Davies",
+]  # fmt: skip
+REGIONS = [
+    "East Midlands", "West Midlands", "North East", "North West", "London", "South East",
+    "South West", "Yorkshire and the Humber", "East of England", "Wales",
+]  # fmt: skip
 CATEGORIES = ["Trust leader", "Headteacher", "Associate", "Governor"]
 HEADER = ["Membership number", "Name", "E-mail", "Trust", "Region", "Category", "Status",
           "Joined", "Phone", "Mentor"]  # fmt: skip
@@ -43,11 +49,16 @@ def generate(path: Path, rows: int, seed: int = 2026) -> None:
         writer.writerow(HEADER)
         for number in range(1, rows + 1):
             given, family = chooser.choice(GIVEN), chooser.choice(FAMILY)
+            day, month, year = (
+                chooser.randint(1, 28),
+                chooser.randint(1, 12),
+                chooser.randint(10, 25),
+            )
+            phone = f"0{chooser.randint(1_000_000_000, 1_999_999_999)}"
             writer.writerow([
-                f"PAG{number:07d}", f"{given} {family}", f"member{number}@trust{number % 997}.org.uk",
+                f"PAG{number:07d}", f"{given} {family}", f"member{number}@trust{number % 997}.org",
                 f"{family} Academy Trust", chooser.choice(REGIONS), chooser.choice(CATEGORIES),
-                "active", f"{chooser.randint(1, 28):02d}/{chooser.randint(1, 12):02d}/20{chooser.randint(10, 25)}",
-                f"0{chooser.randint(1000000000, 1999999999)}", chooser.choice(GIVEN),
+                "active", f"{day:02d}/{month:02d}/20{year}", phone, chooser.choice(GIVEN),
             ])  # fmt: skip
 
 
@@ -85,8 +96,13 @@ def _databases(folder: Path) -> list[tuple[str, str, str | None]]:
 
 
 def _import_rows(label: str, url: str, csv_file: Path, size: int, folder: Path) -> list[str]:
-    env = {**os.environ, "GOVERNANCE_DATABASE_URL": url, "GOVERNANCE_DATA_DIR": str(folder),
-           "GOVERNANCE_SECRET_KEY": "benchmark-secret-key", "GOVERNANCE_LOG_LEVEL": "WARNING"}  # fmt: skip
+    env = {
+        **os.environ,
+        "GOVERNANCE_DATABASE_URL": url,
+        "GOVERNANCE_DATA_DIR": str(folder),
+        "GOVERNANCE_SECRET_KEY": "benchmark-secret-key",
+        "GOVERNANCE_LOG_LEVEL": "WARNING",
+    }
     governance = str(Path(sys.executable).with_name("governance"))
     subprocess.run([governance, "database", "upgrade"], env=env, check=True, capture_output=True)
     command = [governance, "members", "import", str(csv_file), "--commit"]

@@ -62,6 +62,14 @@ class UnreadableFile(Exception):
     """The file is not text this importer can read; the message says what to do."""
 
 
+class UnreadableRow(Exception):
+    """The csv module cannot read on from ``line`` (for example a cell over 128 KiB)."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line, self.reason = line, reason
+
+
 @dataclass(frozen=True, slots=True)
 class FileFacts:
     digest: str  # SHA-256 of the bytes, hex: names the upload and goes into the audit event
@@ -156,12 +164,15 @@ class CsvTable:
     header_line: int
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
+        """Each record with its first line; UnreadableRow where the csv module gives up."""
         reader = csv.reader(self.stream, delimiter=self.delimiter)
-        offset = self.header_line
         previous = 0
-        for cells in reader:
-            yield offset + previous + 1, cells
-            previous = reader.line_num
+        try:
+            for cells in reader:
+                yield self.header_line + previous + 1, cells
+                previous = reader.line_num
+        except csv.Error as error:
+            raise UnreadableRow(self.header_line + previous + 1, str(error)) from error
 
 
 def open_table(path: Path, encoding: str) -> CsvTable:
@@ -196,14 +207,6 @@ class ColumnPlan:
     fields: Mapping[str, int]  # register field -> column index
     attributes: tuple[tuple[int, str], ...]  # (column index, attribute name)
     unnamed: tuple[int, ...]  # columns without a heading: any value in them is a problem
-
-    def target(self, index: int) -> str:
-        for name, position in self.fields.items():
-            if position == index:
-                return name
-        if any(position == index for position, _name in self.attributes):
-            return ATTRIBUTE
-        return IGNORE
 
 
 def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
@@ -240,6 +243,14 @@ def _targets(headings: Sequence[str], overrides: Mapping[str, str]) -> list[str]
             chosen = ATTRIBUTE if default in claimed else default
         targets.append(IGNORE if not heading and chosen == ATTRIBUTE else chosen)
     return targets
+
+
+def column_targets(
+    headings: Sequence[str], overrides: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """What each column would be read as: shown beside the mapping form, even when the header
+    cannot be planned (that is when the admin needs the form)."""
+    return list(zip(headings, _targets(headings, overrides or {}), strict=True))
 
 
 def plan_columns(headings: Sequence[str], overrides: Mapping[str, str] | None = None) -> ColumnPlan:

@@ -69,8 +69,10 @@ async def load_register(session: AsyncSession, plan: ColumnPlan) -> RegisterInde
     query = text(f"SELECT {', '.join(columns)} FROM members")  # noqa: S608 - constant names
     joined = compared.index("joined_on") if "joined_on" in compared else -1
     register = RegisterIndex()
-    result = await session.stream(query.execution_options(yield_per=BATCH))
-    async for partition in result.partitions():
+    result = await session.stream(
+        query.execution_options(stream_results=True, max_row_buffer=BATCH)
+    )
+    async for partition in result.partitions(BATCH):
         for row in partition:
             member_id, number, status, *values = row
             if names:

@@ -48,8 +48,10 @@ async def register_csv(session: AsyncSession) -> AsyncIterator[str]:
     yield BOM + buffer.getvalue()
     columns = ", ".join(MEMBER_FIELDS)
     query = text(f"SELECT {columns}, attributes FROM members ORDER BY membership_number")  # noqa: S608 - constant names
-    result = await session.stream(query.execution_options(yield_per=BATCH))
-    async for partition in result.partitions():
+    result = await session.stream(
+        query.execution_options(stream_results=True, max_row_buffer=BATCH)
+    )
+    async for partition in result.partitions(BATCH):
         buffer.seek(0)
         buffer.truncate()
         for *fields, stored in partition:

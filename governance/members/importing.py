@@ -28,6 +28,8 @@ from governance.members.csv_format import (
     FileFacts,
     PlanError,
     UnreadableFile,
+    UnreadableRow,
+    column_targets,
     open_table,
     plan_columns,
     scan,
@@ -76,6 +78,7 @@ class _Run:
     table: CsvTable
     plan: ColumnPlan
     writer: csv_store.RegisterWriter | None  # None for a dry run
+    pending: asyncio.Task[None] | None = None  # the batch being written
 
 
 def _file_facts(path: Path, report: ImportReport) -> FileFacts | None:
@@ -90,14 +93,13 @@ def _file_facts(path: Path, report: ImportReport) -> FileFacts | None:
 
 def _plan(table: CsvTable, mapping: Mapping[str, str] | None, report: ImportReport) -> ColumnPlan:
     report.delimiter = table.delimiter
+    report.columns = column_targets(table.header, mapping)
     try:
-        plan = plan_columns(table.header, mapping)
+        return plan_columns(table.header, mapping)
     except PlanError as error:
         for problem in error.problems:
             report.problems.add(table.header_line, "", problem)
         raise
-    report.columns = [(heading, plan.target(i)) for i, heading in enumerate(plan.headings)]
-    return plan
 
 
 async def _reconcile(run: _Run) -> Reconciler:
@@ -106,43 +108,46 @@ async def _reconcile(run: _Run) -> Reconciler:
     Each batch is written by a task while the next batch is read and checked, so the database
     (SQLite's thread or the PostgreSQL server) works while Python parses: two cores, both busy.
     """
-    report = run.report
     register = await csv_store.load_register(run.session, run.plan)
-    reconciler = Reconciler(register, run.plan, report.problems)
-    checker = RowChecker(run.plan, report.problems)
-    pending: asyncio.Task[None] | None = None
+    reconciler = Reconciler(register, run.plan, run.report.problems)
+    try:
+        await _read_rows(run, reconciler)
+        reconciler.finish()
+        await _hand_over(reconciler, run)
+    finally:
+        if run.pending is not None:
+            await run.pending  # never leave a write running on a session about to roll back
+    run.report.counts = reconciler.counts
+    return reconciler
+
+
+async def _read_rows(run: _Run, reconciler: Reconciler) -> None:
+    checker = RowChecker(run.plan, run.report.problems)
     try:
         for line, cells in run.table.records():
             row = checker.check(line, cells)
             if row is not None:
                 reconciler.take(row)
             if len(reconciler.inserts) + len(reconciler.updates) >= csv_store.BATCH:
-                pending = await _hand_over(reconciler, run, pending)
+                await _hand_over(reconciler, run)
             elif line % 1_000 == 0:
                 await asyncio.sleep(0)  # let the writing task move its batch along
-        reconciler.finish()
-        pending = await _hand_over(reconciler, run, pending)
-    finally:
-        if pending is not None:
-            await pending
-    report.counts = reconciler.counts
-    return reconciler
+    except UnreadableRow as error:
+        message = _("The file cannot be read from this line on: %(reason)s.")
+        run.report.problems.add(error.line, "", message % {"reason": error.reason})
 
 
-async def _hand_over(
-    reconciler: Reconciler, run: _Run, pending: asyncio.Task[None] | None
-) -> asyncio.Task[None] | None:
+async def _hand_over(reconciler: Reconciler, run: _Run) -> None:
     """Wait for the previous batch's write, then start writing this one (nothing on a dry run
     or once a problem has turned up: the commit will be refused)."""
-    if pending is not None:
+    if run.pending is not None:
+        pending, run.pending = run.pending, None
         await pending
     inserts, updates = reconciler.inserts, reconciler.updates
     reconciler.inserts, reconciler.updates = [], []
-    if run.writer is None or not run.report.ok:
-        return None
-    task = asyncio.create_task(_write(run.writer, inserts, updates))
-    await asyncio.sleep(0)
-    return task
+    if run.writer is not None and run.report.ok:
+        run.pending = asyncio.create_task(_write(run.writer, inserts, updates))
+        await asyncio.sleep(0)
 
 
 async def _write(
@@ -193,7 +198,6 @@ async def check_import(
     """The dry run: every problem and the counts, with nothing stored."""
     report = ImportReport()
     await _read(session, path, mapping, report, write=False)
-    await session.rollback()
     return report
 
 

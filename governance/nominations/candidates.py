@@ -82,42 +82,71 @@ async def publish(session: AsyncSession, viewer: Account, election_id: int) -> E
     """Create the candidates of every contest in a fixed order; audited and committed."""
     found = await board(session, viewer, election_id)
     election = found.election
-    require(election, Action.PUBLISH_CANDIDATES, "The candidate list can be published only after "
-            "nominations close, once.")  # fmt: skip
+    require(
+        election,
+        Action.PUBLISH_CANDIDATES,
+        "The candidate list can be published only after nominations close, once.",
+    )
     if found.pending:
-        raise Conflict(_("Review every nomination before publishing: %(count)d still to do.")
-                       % {"count": found.pending})  # fmt: skip
+        raise Conflict(
+            _("Review every nomination before publishing: %(count)d still to do.")
+            % {"count": found.pending}
+        )
     seed = None
     if election.ballot_order == BallotOrder.RANDOM.value:
         # Recorded before the draw (DESIGN invariant 8), so the order cannot be chosen by retrying.
         seed = secrets.token_hex(32)
-        await audit(session, election.id, "candidates.seed_drawn", viewer.email,
-                    f"election:{election.id}", seed=seed)  # fmt: skip
+        await audit(
+            session,
+            election.id,
+            "candidates.seed_drawn",
+            viewer.email,
+            f"election:{election.id}",
+            seed=seed,
+        )
     now = clock.now()
     orders: dict[str, list[dict[str, object]]] = {}
     for contest in found.contests:
-        valid = {e.nomination.id: e for e in contest.standing
-                 if e.nomination.review == Review.VALID.value}  # fmt: skip
+        valid = {
+            e.nomination.id: e
+            for e in contest.standing
+            if e.nomination.review == Review.VALID.value
+        }
         entries = [(i, e.nominee.name) for i, e in valid.items()]
         order = drawn(entries, seed, contest.contest.id) if seed else alphabetical(entries)
         orders[str(contest.contest.id)] = []
         for position, nomination_id in enumerate(order, start=1):
             nominee = valid[nomination_id].nominee
-            session.add(Candidate(
-                contest_id=contest.contest.id, nomination_id=nomination_id, member_id=nominee.id,
-                ballot_position=position, name=nominee.name, organisation=nominee.organisation,
-                published_at=now))  # fmt: skip
+            session.add(
+                Candidate(
+                    contest_id=contest.contest.id,
+                    nomination_id=nomination_id,
+                    member_id=nominee.id,
+                    ballot_position=position,
+                    name=nominee.name,
+                    organisation=nominee.organisation,
+                    published_at=now,
+                )
+            )
             orders[str(contest.contest.id)].append(
-                {"position": position, "nomination": nomination_id, "name": nominee.name})
+                {"position": position, "nomination": nomination_id, "name": nominee.name}
+            )
     election.candidates_published_at, election.ballot_seed = now, seed
     try:
         await session.flush()
     except IntegrityError as error:  # a concurrent publish got there first
         await session.rollback()
         raise Conflict(_("The candidate list has already been published.")) from error
-    await audit(session, election.id, "candidates.published", viewer.email,
-                f"election:{election.id}", ballot_order=election.ballot_order, seed=seed,
-                order=orders)  # fmt: skip
+    await audit(
+        session,
+        election.id,
+        "candidates.published",
+        viewer.email,
+        f"election:{election.id}",
+        ballot_order=election.ballot_order,
+        seed=seed,
+        order=orders,
+    )
     await session.commit()
     return election
 
@@ -140,10 +169,20 @@ async def listing(session: AsyncSession, election_id: int, contest_id: int) -> L
         rows = await session.execute(
             select(Candidate, Nomination.statement, Nomination.photo.is_not(None))
             .join(Nomination, Nomination.id == Candidate.nomination_id)
-            .where(Candidate.contest_id == contest.id).order_by(Candidate.ballot_position)
-        )  # fmt: skip
-        listed = [Listed(c.ballot_position, c.name, c.organisation, rendered(text),
-                         c.nomination_id, bool(photo)) for c, text, photo in rows]  # fmt: skip
+            .where(Candidate.contest_id == contest.id)
+            .order_by(Candidate.ballot_position)
+        )
+        listed = [
+            Listed(
+                c.ballot_position,
+                c.name,
+                c.organisation,
+                rendered(text),
+                c.nomination_id,
+                bool(photo),
+            )
+            for c, text, photo in rows
+        ]
         return Listing(election, contest, listed, unopposed)
     if unopposed:
         return Listing(election, contest, await _unopposed(session, contest), unopposed)
@@ -151,14 +190,21 @@ async def listing(session: AsyncSession, election_id: int, contest_id: int) -> L
 
 
 async def _unopposed(session: AsyncSession, contest: Contest) -> list[Listed]:
-    rows = list(await session.execute(
-        select(Nomination.id, Member.name, Member.organisation, Nomination.statement)
-        .join(Member, Member.id == Nomination.member_id)
-        .where(Nomination.contest_id == contest.id, Nomination.review == Review.VALID.value,
-               Nomination.state == NominationState.SUBMITTED.value)
-    ))  # fmt: skip
+    rows = list(
+        await session.execute(
+            select(Nomination.id, Member.name, Member.organisation, Nomination.statement)
+            .join(Member, Member.id == Nomination.member_id)
+            .where(
+                Nomination.contest_id == contest.id,
+                Nomination.review == Review.VALID.value,
+                Nomination.state == NominationState.SUBMITTED.value,
+            )
+        )
+    )
     order = alphabetical([(row[0], row[1]) for row in rows])
     by_id = {row[0]: row for row in rows}
     # No photo: photos become public with the published list, which this contest may not get.
-    return [Listed(position, by_id[i][1], by_id[i][2], rendered(by_id[i][3]), i, False)
-            for position, i in enumerate(order, start=1)]  # fmt: skip
+    return [
+        Listed(position, by_id[i][1], by_id[i][2], rendered(by_id[i][3]), i, False)
+        for position, i in enumerate(order, start=1)
+    ]

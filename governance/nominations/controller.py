@@ -56,9 +56,16 @@ class ReviewForm:
 async def _submission(data: NominationUpload) -> service.Submission:
     upload = await data.photo.read() if data.photo is not None else b""
     return service.Submission(
-        statement=data.statement, declaration=bool(data.declaration),
-        photo=upload or None, remove_photo=bool(data.remove_photo),
-    )  # fmt: skip
+        statement=data.statement,
+        declaration=bool(data.declaration),
+        photo=upload or None,
+        remove_photo=bool(data.remove_photo),
+    )
+
+
+def _can_change(request: AnyRequest) -> bool:
+    """Scrutineers see the review pages without the buttons (the POST guards refuse them too)."""
+    return Role.RETURNING_OFFICER in account(request).role_names
 
 
 def _see_other(path: str) -> Redirect:
@@ -76,132 +83,204 @@ class MemberNominationController(Controller):
         rows = []
         for nomination in own:
             election, contest = await service.announced_contest(db, nomination.contest_id)
-            rows.append((nomination, contest, election, supporters.progress(election,
-                                                                            nomination.supports)))  # fmt: skip
-        return {"standings": await service.open_contests(db, me), "own": rows,
-                "asked": await supporters.asked_of(db, me), "problem": problem}  # fmt: skip
+            rows.append(
+                (nomination, contest, election, supporters.progress(election, nomination.supports))
+            )
+        return {
+            "standings": await service.open_contests(db, me),
+            "own": rows,
+            "asked": await supporters.asked_of(db, me),
+            "problem": problem,
+        }
 
     @get("/", name="my_nominations")
     async def mine(self, request: AnyRequest, db_session: DBSession) -> Template:
         return Template("nominations/mine.html", context=await self._mine(request, db_session))
 
-    async def _form(self, request: AnyRequest, db: DBSession, contest_id: int,
-                    nomination_id: int | None = None, **extra: Any) -> dict[str, Any]:  # fmt: skip
+    async def _form(
+        self,
+        request: AnyRequest,
+        db: DBSession,
+        contest_id: int,
+        nomination_id: int | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         election, contest = await service.announced_contest(db, contest_id)
         member = await service.own_member(db, account(request))
         statement = extra.pop("statement", "")
-        return {"election": election, "contest": contest, "nomination_id": nomination_id,
-                "failure": None if nomination_id else service.stand_failure(contest, member),
-                "statement": statement, "words": count_words(statement),
-                "errors": extra.pop("errors", {}), **extra}  # fmt: skip
+        return {
+            "election": election,
+            "contest": contest,
+            "nomination_id": nomination_id,
+            "failure": None if nomination_id else service.stand_failure(contest, member),
+            "statement": statement,
+            "words": count_words(statement),
+            "errors": extra.pop("errors", {}),
+            **extra,
+        }
 
     @get("/new/{contest_id:int}", name="nomination_new")
-    async def new(self, request: AnyRequest, db_session: DBSession, contest_id: FromPath[int]) -> (
-        Template
-    ):  # fmt: skip
+    async def new(
+        self, request: AnyRequest, db_session: DBSession, contest_id: FromPath[int]
+    ) -> Template:
         context = await self._form(request, db_session, contest_id)
         return Template("nominations/form.html", context=context)
 
     @post("/new/{contest_id:int}")
-    async def submit(self, request: AnyRequest, db_session: DBSession,
-                     contest_id: FromPath[int], data: Multipart) -> Response[Any]:  # fmt: skip
+    async def submit(
+        self, request: AnyRequest, db_session: DBSession, contest_id: FromPath[int], data: Multipart
+    ) -> Response[Any]:
         try:
-            done = await service.nominate(db_session, account(request), contest_id,
-                                          await _submission(data))  # fmt: skip
+            done = await service.nominate(
+                db_session, account(request), contest_id, await _submission(data)
+            )
         except InvalidInput as error:
-            context = await self._form(request, db_session, contest_id, statement=data.statement,
-                                       errors=error.fields)  # fmt: skip
+            context = await self._form(
+                request, db_session, contest_id, statement=data.statement, errors=error.fields
+            )
             return Template("nominations/form.html", context=context, status_code=422)
         return _see_other(f"/my/nominations/{done.id}")
 
     @post("/word-count/{contest_id:int}")
-    async def word_count(self, request: AnyRequest, db_session: DBSession,
-                         contest_id: FromPath[int], data: URLEncodedBody[StatementForm]) -> (
-        Response[str]
-    ):  # fmt: skip
+    async def word_count(
+        self,
+        request: AnyRequest,
+        db_session: DBSession,
+        contest_id: FromPath[int],
+        data: URLEncodedBody[StatementForm],
+    ) -> Response[str]:
         """The live word count under the statement (htmx); the limit itself is enforced on
         submit."""
-        election, contest = await service.announced_contest(db_session, contest_id)
+        election, _contest = await service.announced_contest(db_session, contest_id)
         context = {"election": election, "words": count_words(data.statement)}
         return render_block(request, "nominations/form.html", "word_count", context)
 
-    async def _page(self, request: AnyRequest, db: DBSession, nomination_id: int, q: str = "",
-                    **extra: Any) -> dict[str, Any]:  # fmt: skip
+    async def _page(
+        self, request: AnyRequest, db: DBSession, nomination_id: int, q: str = "", **extra: Any
+    ) -> dict[str, Any]:
         me = account(request)
         election, contest, nomination = await service.own_nomination(db, me, nomination_id)
-        return {"election": election, "contest": contest, "nomination": nomination,
-                "rows": await supporters.supporter_rows(db, nomination),
-                "progress": supporters.progress(election, nomination.supports),
-                "open": service.accepting(election),
-                "standing": nomination.state == NominationState.SUBMITTED.value,
-                "q": q, "found": await supporters.search(db, me, nomination_id, q),
-                "errors": extra.pop("errors", {}), **extra}  # fmt: skip
+        return {
+            "election": election,
+            "contest": contest,
+            "nomination": nomination,
+            "rows": await supporters.supporter_rows(db, nomination),
+            "progress": supporters.progress(election, nomination.supports),
+            "open": service.accepting(election),
+            "standing": nomination.state == NominationState.SUBMITTED.value,
+            "q": q,
+            "found": await supporters.search(db, me, nomination_id, q),
+            "errors": extra.pop("errors", {}),
+            **extra,
+        }
 
     @get("/{nomination_id:int}", name="my_nomination")
-    async def page(self, request: AnyRequest, db_session: DBSession,
-                   nomination_id: FromPath[int], q: FromQuery[str] = "") -> Response[Any]:  # fmt: skip
+    async def page(
+        self,
+        request: AnyRequest,
+        db_session: DBSession,
+        nomination_id: FromPath[int],
+        q: FromQuery[str] = "",
+    ) -> Response[Any]:
         context = await self._page(request, db_session, nomination_id, q)
         if is_htmx(request):
             return render_block(request, "nominations/nomination.html", "search_results", context)
         return Template("nominations/nomination.html", context=context)
 
     @get("/{nomination_id:int}/supporters")
-    async def supporters_block(self, request: AnyRequest, db_session: DBSession,
-                               nomination_id: FromPath[int]) -> Response[str]:  # fmt: skip
+    async def supporters_block(
+        self, request: AnyRequest, db_session: DBSession, nomination_id: FromPath[int]
+    ) -> Response[str]:
         """Polled by the nomination page so the nominee sees answers arrive."""
         context = await self._page(request, db_session, nomination_id)
         return render_block(request, "nominations/nomination.html", "supporters", context)
 
     @post("/{nomination_id:int}/supporters")
-    async def ask(self, request: AnyRequest, db_session: DBSession, nomination_id: FromPath[int],
-                  data: URLEncodedBody[AskForm]) -> Response[Any]:  # fmt: skip
+    async def ask(
+        self,
+        request: AnyRequest,
+        db_session: DBSession,
+        nomination_id: FromPath[int],
+        data: URLEncodedBody[AskForm],
+    ) -> Response[Any]:
         try:
-            await supporters.ask(db_session, account(request), nomination_id, data.member_id,
-                                 data.role, base_url=settings_of(request.app).base_url)  # fmt: skip
+            await supporters.ask(
+                db_session,
+                account(request),
+                nomination_id,
+                data.member_id,
+                data.role,
+                base_url=settings_of(request.app).base_url,
+            )
         except InvalidInput as error:
             context = await self._page(request, db_session, nomination_id, errors=error.fields)
             return Template("nominations/nomination.html", context=context, status_code=422)
         return _see_other(f"/my/nominations/{nomination_id}")
 
     @post("/{nomination_id:int}/supporters/{support_id:int}/take-back")
-    async def take_back(self, request: AnyRequest, db_session: DBSession,
-                        nomination_id: FromPath[int], support_id: FromPath[int]) -> Redirect:  # fmt: skip
+    async def take_back(
+        self,
+        request: AnyRequest,
+        db_session: DBSession,
+        nomination_id: FromPath[int],
+        support_id: FromPath[int],
+    ) -> Redirect:
         await supporters.take_back(db_session, account(request), nomination_id, support_id)
         return _see_other(f"/my/nominations/{nomination_id}")
 
     @get("/{nomination_id:int}/edit", name="my_nomination_edit")
-    async def edit_page(self, request: AnyRequest, db_session: DBSession,
-                        nomination_id: FromPath[int]) -> Template:  # fmt: skip
-        _e, contest, nomination = await service.own_nomination(db_session, account(request),
-                                                               nomination_id)  # fmt: skip
-        context = await self._form(request, db_session, contest.id, nomination.id,
-                                   statement=nomination.statement)  # fmt: skip
+    async def edit_page(
+        self, request: AnyRequest, db_session: DBSession, nomination_id: FromPath[int]
+    ) -> Template:
+        _e, contest, nomination = await service.own_nomination(
+            db_session, account(request), nomination_id
+        )
+        context = await self._form(
+            request, db_session, contest.id, nomination.id, statement=nomination.statement
+        )
         return Template("nominations/form.html", context=context)
 
     @post("/{nomination_id:int}/edit")
-    async def edit(self, request: AnyRequest, db_session: DBSession,
-                   nomination_id: FromPath[int], data: Multipart) -> Response[Any]:  # fmt: skip
+    async def edit(
+        self,
+        request: AnyRequest,
+        db_session: DBSession,
+        nomination_id: FromPath[int],
+        data: Multipart,
+    ) -> Response[Any]:
         try:
-            await service.edit(db_session, account(request), nomination_id,
-                               await _submission(data))  # fmt: skip
+            await service.edit(db_session, account(request), nomination_id, await _submission(data))
         except InvalidInput as error:
             await db_session.rollback()
-            _e, contest, _n = await service.own_nomination(db_session, account(request),
-                                                          nomination_id)  # fmt: skip
-            context = await self._form(request, db_session, contest.id, nomination_id,
-                                       statement=data.statement, errors=error.fields)  # fmt: skip
+            _e, contest, _n = await service.own_nomination(
+                db_session, account(request), nomination_id
+            )
+            context = await self._form(
+                request,
+                db_session,
+                contest.id,
+                nomination_id,
+                statement=data.statement,
+                errors=error.fields,
+            )
             return Template("nominations/form.html", context=context, status_code=422)
         return _see_other(f"/my/nominations/{nomination_id}")
 
     @post("/{nomination_id:int}/withdraw")
-    async def withdraw(self, request: AnyRequest, db_session: DBSession,
-                       nomination_id: FromPath[int]) -> Redirect:  # fmt: skip
+    async def withdraw(
+        self, request: AnyRequest, db_session: DBSession, nomination_id: FromPath[int]
+    ) -> Redirect:
         await service.withdraw(db_session, account(request), nomination_id)
         return _see_other("/my/nominations")
 
     @post("/supports/{support_id:int}/{answer:str}")
-    async def answer(self, request: AnyRequest, db_session: DBSession,
-                     support_id: FromPath[int], answer: FromPath[str]) -> Response[Any]:  # fmt: skip
+    async def answer(
+        self,
+        request: AnyRequest,
+        db_session: DBSession,
+        support_id: FromPath[int],
+        answer: FromPath[str],
+    ) -> Response[Any]:
         """Confirm or decline a support; a broken rule is shown on the page that asked."""
         respond = {"confirm": supporters.confirm, "decline": supporters.decline}.get(answer)
         if respond is None:
@@ -211,8 +290,7 @@ class MemberNominationController(Controller):
         except DomainError as error:
             await db_session.rollback()
             context = await self._mine(request, db_session, problem=error.message)
-            return Template("nominations/mine.html", context=context,
-                            status_code=error.status_code)  # fmt: skip
+            return Template("nominations/mine.html", context=context, status_code=error.status_code)
         return _see_other("/my/nominations")
 
 
@@ -223,50 +301,83 @@ class ReviewController(Controller):
     guards = [requires_role(Role.RETURNING_OFFICER, Role.SCRUTINEER)]  # noqa: RUF012
 
     @get("/", name="ro_nominations")
-    async def board(self, request: AnyRequest, db_session: DBSession,
-                    election_id: FromPath[int]) -> Template:  # fmt: skip
+    async def board(
+        self, request: AnyRequest, db_session: DBSession, election_id: FromPath[int]
+    ) -> Template:
         found = await review.board(db_session, account(request), election_id)
-        return Template("nominations/review.html", context={"board": found})
+        context = {"board": found, "can_change": _can_change(request)}
+        return Template("nominations/review.html", context=context)
 
-    async def _one(self, request: AnyRequest, db: DBSession, election_id: int,
-                   nomination_id: int, **extra: Any) -> dict[str, Any]:  # fmt: skip
+    async def _one(
+        self, request: AnyRequest, db: DBSession, election_id: int, nomination_id: int, **extra: Any
+    ) -> dict[str, Any]:
         found, contest, item = await review.entry(db, account(request), election_id, nomination_id)
         suggested = "" if item.progress.complete else review.incomplete_reason(item)
-        form = extra.pop("form", ReviewForm(
-            outcome="invalid" if suggested else "",
-            reason=item.nomination.review_reason or suggested))  # fmt: skip
-        return {"board": found, "contest": contest.contest, "item": item, "form": form,
-                "statement": candidates.rendered(item.nomination.statement),
-                "errors": extra.pop("errors", {})}  # fmt: skip
+        form = extra.pop(
+            "form",
+            ReviewForm(
+                outcome="invalid" if suggested else "",
+                reason=item.nomination.review_reason or suggested,
+            ),
+        )
+        return {
+            "board": found,
+            "contest": contest.contest,
+            "item": item,
+            "form": form,
+            "statement": candidates.rendered(item.nomination.statement),
+            "has_photo": await service.has_photo(db, nomination_id),
+            "can_change": _can_change(request),
+            "errors": extra.pop("errors", {}),
+        }
 
     @get("/{nomination_id:int}", name="ro_nomination")
-    async def one(self, request: AnyRequest, db_session: DBSession, election_id: FromPath[int],
-                  nomination_id: FromPath[int]) -> Template:  # fmt: skip
+    async def one(
+        self,
+        request: AnyRequest,
+        db_session: DBSession,
+        election_id: FromPath[int],
+        nomination_id: FromPath[int],
+    ) -> Template:
         context = await self._one(request, db_session, election_id, nomination_id)
         return Template("nominations/review_one.html", context=context)
 
     @post("/{nomination_id:int}", guards=RO_ONLY)
-    async def mark(self, request: AnyRequest, db_session: DBSession, election_id: FromPath[int],
-                   nomination_id: FromPath[int], data: URLEncodedBody[ReviewForm]) -> Response[Any]:  # fmt: skip
+    async def mark(
+        self,
+        request: AnyRequest,
+        db_session: DBSession,
+        election_id: FromPath[int],
+        nomination_id: FromPath[int],
+        data: URLEncodedBody[ReviewForm],
+    ) -> Response[Any]:
         try:
-            await review.mark(db_session, account(request), election_id, nomination_id,
-                              data.outcome, data.reason)  # fmt: skip
+            await review.mark(
+                db_session, account(request), election_id, nomination_id, data.outcome, data.reason
+            )
         except InvalidInput as error:
             await db_session.rollback()
-            context = await self._one(request, db_session, election_id, nomination_id,
-                                      form=data, errors=error.fields)  # fmt: skip
+            context = await self._one(
+                request, db_session, election_id, nomination_id, form=data, errors=error.fields
+            )
             return Template("nominations/review_one.html", context=context, status_code=422)
         return _see_other(f"/ro/elections/{election_id}/nominations")
 
     @post("/contests/{contest_id:int}/unopposed", guards=RO_ONLY)
-    async def unopposed(self, request: AnyRequest, db_session: DBSession,
-                        election_id: FromPath[int], contest_id: FromPath[int]) -> Redirect:  # fmt: skip
+    async def unopposed(
+        self,
+        request: AnyRequest,
+        db_session: DBSession,
+        election_id: FromPath[int],
+        contest_id: FromPath[int],
+    ) -> Redirect:
         await review.declare_unopposed(db_session, account(request), election_id, contest_id)
         return _see_other(f"/ro/elections/{election_id}/nominations")
 
     @post("/publish", guards=RO_ONLY)
-    async def publish(self, request: AnyRequest, db_session: DBSession,
-                      election_id: FromPath[int]) -> Redirect:  # fmt: skip
+    async def publish(
+        self, request: AnyRequest, db_session: DBSession, election_id: FromPath[int]
+    ) -> Redirect:
         await candidates.publish(db_session, account(request), election_id)
         return _see_other(f"/ro/elections/{election_id}/nominations")
 
@@ -275,14 +386,16 @@ class CandidateListController(Controller):
     """Public: the published candidates of a contest, and candidates' photos."""
 
     @get("/elections/{election_id:int}/contests/{contest_id:int}/candidates", name="candidates")
-    async def candidates(self, db_session: DBSession, election_id: FromPath[int],
-                         contest_id: FromPath[int]) -> Template:  # fmt: skip
+    async def candidates(
+        self, db_session: DBSession, election_id: FromPath[int], contest_id: FromPath[int]
+    ) -> Template:
         found = await candidates.listing(db_session, election_id, contest_id)
         return Template("nominations/candidates.html", context={"listing": found})
 
     @get("/nominations/{nomination_id:int}/photo", name="nomination_photo")
-    async def photo(self, request: AnyRequest, db_session: DBSession,
-                    nomination_id: FromPath[int]) -> Response[bytes]:  # fmt: skip
+    async def photo(
+        self, request: AnyRequest, db_session: DBSession, nomination_id: FromPath[int]
+    ) -> Response[bytes]:
         """The re-encoded JPEG: cached publicly once published, privately before."""
         found = await service.photo(db_session, signed_in(request), nomination_id)
         cache = "public, max-age=86400" if found.public else "private, no-cache"

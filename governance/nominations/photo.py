@@ -16,8 +16,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from governance.errors import InvalidInput
 from governance.i18n import _
 
-# Checked on the upload's length before Pillow sees a byte. The message names the figure, so change
-# both together.
+# Checked on the upload's length before Pillow sees a byte.
 MAX_BYTES = 5 * 1024 * 1024
 # Tighter than Pillow's default bomb limit (~89 megapixels): a 40-megapixel image already needs
 # ~120 MB as RGB, and no phone camera in common use takes more than ~50 megapixels.
@@ -41,7 +40,8 @@ class ProcessedPhoto:
 def process_photo(data: bytes) -> ProcessedPhoto:
     """The photo as a SIZE × SIZE JPEG, or InvalidInput saying what is wrong with the upload."""
     if len(data) > MAX_BYTES:
-        raise _refused(_("The photo is larger than 5 MB."))
+        limit = MAX_BYTES // 2**20
+        raise _refused(_("The photo is larger than %(limit)d MB.") % {"limit": limit})
     with _open(data) as image:
         square = _upright_square(image)
     return ProcessedPhoto(data=_encode(square), width=SIZE, height=SIZE)
@@ -96,9 +96,8 @@ def _encode(image: Image.Image) -> bytes:
 
 
 def _too_many_pixels() -> InvalidInput:
-    return _refused(
-        _("The photo has more than 40 megapixels; please upload a smaller version of it.")
-    )
+    message = _("The photo has more than %(limit)d megapixels; please upload a smaller version.")
+    return _refused(message % {"limit": MAX_PIXELS // 1_000_000})
 
 
 def _damaged() -> InvalidInput:

@@ -57,8 +57,10 @@ class ContestBoard:
     @property
     def unopposed_possible(self) -> bool:
         contest = self.contest
-        return contest.elected_unopposed_at is None and self.pending == 0 and (
-            0 < self.valid <= contest.seats
+        return (
+            contest.elected_unopposed_at is None
+            and self.pending == 0
+            and (0 < self.valid <= contest.seats)
         )
 
 
@@ -77,11 +79,14 @@ def conflict_of(viewer: Account, nomination: Nomination) -> str | None:
     if viewer.member_id is None:
         return None
     if nomination.member_id == viewer.member_id:
-        return _("You are the candidate in this nomination, so another returning officer must "
-                 "review it.")  # fmt: skip
+        return _(
+            "You are the candidate in this nomination, so another returning officer must review it."
+        )
     if any(s.member_id == viewer.member_id and s.state in OPEN_STATES for s in nomination.supports):
-        return _("You were asked to support this nomination, so another returning officer must "
-                 "review it.")  # fmt: skip
+        return _(
+            "You were asked to support this nomination, so another returning officer must "
+            "review it."
+        )
     return None
 
 
@@ -91,30 +96,40 @@ async def board(
     """Every nomination of the election by contest, with nominees and supporters in one query
     each (no query per nomination: a 150-nomination contest stays quick)."""
     election = await elections.get(session, election_id)
-    statement = select(Nomination).where(
-        Nomination.contest_id.in_([c.id for c in election.contests])
-    ).order_by(Nomination.id)  # fmt: skip
+    statement = (
+        select(Nomination)
+        .where(Nomination.contest_id.in_([c.id for c in election.contests]))
+        .order_by(Nomination.id)
+    )
     if only is not None:
         statement = statement.where(Nomination.id == only)
     else:
         statement = statement.options(defer(Nomination.statement))
     nominations = list(await session.scalars(statement))
-    ids = {n.member_id for n in nominations} | {s.member_id for n in nominations for s in n.supports}
+    ids = {n.member_id for n in nominations} | {
+        s.member_id for n in nominations for s in n.supports
+    }
     people = await members_by_id(session, ids)
     contests = []
     for contest in election.contests:
         entries = [
-            Entry(n, people[n.member_id], [(s, people[s.member_id]) for s in n.supports],
-                  progress(election, n.supports), conflict_of(viewer, n))
-            for n in nominations if n.contest_id == contest.id
-        ]  # fmt: skip
+            Entry(
+                n,
+                people[n.member_id],
+                [(s, people[s.member_id]) for s in n.supports],
+                progress(election, n.supports),
+                conflict_of(viewer, n),
+            )
+            for n in nominations
+            if n.contest_id == contest.id
+        ]
         contests.append(ContestBoard(contest, entries))
     return Board(election, contests)
 
 
-async def entry(session: AsyncSession, viewer: Account, election_id: int, nomination_id: int) -> (
-    tuple[Board, ContestBoard, Entry]
-):  # fmt: skip
+async def entry(
+    session: AsyncSession, viewer: Account, election_id: int, nomination_id: int
+) -> tuple[Board, ContestBoard, Entry]:
     """One nomination of this election; a forged or foreign id is not found."""
     found = await board(session, viewer, election_id, only=nomination_id)
     for contest in found.contests:
@@ -126,10 +141,15 @@ async def entry(session: AsyncSession, viewer: Account, election_id: int, nomina
 def incomplete_reason(item: Entry) -> str:
     """The reason an RO is offered for an incomplete nomination, ready to send."""
     done = item.progress
-    return _("Not enough supporters confirmed before nominations closed: %(p)d of %(pr)d "
-             "proposers and %(s)d of %(sr)d seconders.") % {
-                 "p": done.proposers, "pr": done.proposers_required,
-                 "s": done.seconders, "sr": done.seconders_required}  # fmt: skip
+    return _(
+        "Not enough supporters confirmed before nominations closed: %(p)d of %(pr)d "
+        "proposers and %(s)d of %(sr)d seconders."
+    ) % {
+        "p": done.proposers,
+        "pr": done.proposers_required,
+        "s": done.seconders,
+        "sr": done.seconders_required,
+    }
 
 
 def _decision(item: Entry, outcome: str, reason: str) -> tuple[Review, str]:
@@ -137,42 +157,75 @@ def _decision(item: Entry, outcome: str, reason: str) -> tuple[Review, str]:
         raise InvalidInput({"outcome": _("Choose valid or invalid.")})
     reason = reason.strip()
     if len(reason) > MAX_REASON:
-        raise InvalidInput({"reason": _("Use at most %(count)d characters.") % {"count": MAX_REASON}})
+        raise InvalidInput(
+            {"reason": _("Use at most %(count)d characters.") % {"count": MAX_REASON}}
+        )
     if outcome == Review.INVALID.value and not reason:
-        raise InvalidInput({"reason": _("Give the reason the nomination is invalid; the nominee "
-                                        "is sent it.")})  # fmt: skip
+        raise InvalidInput(
+            {"reason": _("Give the reason the nomination is invalid; the nominee is sent it.")}
+        )
     if outcome == Review.VALID.value and not item.progress.complete:
-        raise InvalidInput({"outcome": _("An incomplete nomination cannot be valid. ")
-                            + incomplete_reason(item)})  # fmt: skip
+        raise InvalidInput(
+            {"outcome": _("An incomplete nomination cannot be valid. ") + incomplete_reason(item)}
+        )
     return Review(outcome), reason
 
 
 async def mark(
-    session: AsyncSession, viewer: Account, election_id: int, nomination_id: int,
-    outcome: str, reason: str,
-) -> Nomination:  # fmt: skip
+    session: AsyncSession,
+    viewer: Account,
+    election_id: int,
+    nomination_id: int,
+    outcome: str,
+    reason: str,
+) -> Nomination:
     """Mark one nomination valid or invalid, audited, the nominee emailed, committed."""
     found, contest, item = await entry(session, viewer, election_id, nomination_id)
     election, nomination = found.election, item.nomination
-    require(election, Action.REVIEW, "Nominations can be reviewed only after they close and "
-            "before the candidate list is published.")  # fmt: skip
+    require(
+        election,
+        Action.REVIEW,
+        "Nominations can be reviewed only after they close and "
+        "before the candidate list is published.",
+    )
     if nomination.state != NominationState.SUBMITTED.value:
         raise Conflict(_("This nomination was withdrawn; there is nothing to review."))
     if contest.contest.elected_unopposed_at is not None:
         raise Conflict(_("This contest has been declared elected unopposed."))
     if item.conflict is not None:
-        await audit(session, election.id, "nomination.review_refused", viewer.email,
-                    f"nomination:{nomination.id}", reason="separation of duties")  # fmt: skip
+        await audit(
+            session,
+            election.id,
+            "nomination.review_refused",
+            viewer.email,
+            f"nomination:{nomination.id}",
+            reason="separation of duties",
+        )
         await session.commit()
         raise Forbidden(item.conflict)
     review, reason = _decision(item, outcome, reason)
     nomination.review, nomination.review_reason = review.value, reason or None
     nomination.reviewed_by, nomination.reviewed_at = viewer.id, clock.now()
-    await audit(session, election.id, f"nomination.reviewed_{review.value}", viewer.email,
-                f"nomination:{nomination.id}", reason=reason)  # fmt: skip
-    await enqueue(session, to=item.nominee.email, template="nomination_reviewed", context={
-        "name": item.nominee.name, "valid": review is Review.VALID, "reason": reason,
-        "contest": contest.contest.name, "election": election.title})  # fmt: skip
+    await audit(
+        session,
+        election.id,
+        f"nomination.reviewed_{review.value}",
+        viewer.email,
+        f"nomination:{nomination.id}",
+        reason=reason,
+    )
+    await enqueue(
+        session,
+        to=item.nominee.email,
+        template="nomination_reviewed",
+        context={
+            "name": item.nominee.name,
+            "valid": review is Review.VALID,
+            "reason": reason,
+            "contest": contest.contest.name,
+            "election": election.title,
+        },
+    )
     await session.commit()
     return nomination
 
@@ -184,23 +237,46 @@ async def declare_unopposed(
     work certifies it). When every contest is so, the whole election is."""
     found = await board(session, viewer, election_id)
     election = found.election
-    require(election, Action.DECLARE_UNOPPOSED, "Candidates can be declared elected unopposed "
-            "only after nominations close and before the candidate list is published.")  # fmt: skip
+    require(
+        election,
+        Action.DECLARE_UNOPPOSED,
+        "Candidates can be declared elected unopposed "
+        "only after nominations close and before the candidate list is published.",
+    )
     contest = next((c for c in found.contests if c.contest.id == contest_id), None)
     if contest is None:
         raise NotFound(_("This election has no such contest."))
     if not contest.unopposed_possible:
-        raise Conflict(_("A contest is elected unopposed only when every nomination is reviewed "
-                         "and there are valid candidates, no more than the seats."))  # fmt: skip
+        raise Conflict(
+            _(
+                "A contest is elected unopposed only when every nomination is reviewed "
+                "and there are valid candidates, no more than the seats."
+            )
+        )
     now = clock.now()
     contest.contest.elected_unopposed_at = now
-    elected = [{"nomination": e.nomination.id, "member": e.nominee.id, "name": e.nominee.name}
-               for e in contest.standing if e.nomination.review == Review.VALID.value]  # fmt: skip
-    await audit(session, election.id, "contest.elected_unopposed", viewer.email,
-                f"contest:{contest_id}", seats=contest.contest.seats, elected=elected)  # fmt: skip
+    elected = [
+        {"nomination": e.nomination.id, "member": e.nominee.id, "name": e.nominee.name}
+        for e in contest.standing
+        if e.nomination.review == Review.VALID.value
+    ]
+    await audit(
+        session,
+        election.id,
+        "contest.elected_unopposed",
+        viewer.email,
+        f"contest:{contest_id}",
+        seats=contest.contest.seats,
+        elected=elected,
+    )
     if all(c.contest.elected_unopposed_at is not None for c in found.contests):
         election.elected_unopposed_at = now
-        await audit(session, election.id, "election.elected_unopposed", viewer.email,
-                    f"election:{election.id}")  # fmt: skip
+        await audit(
+            session,
+            election.id,
+            "election.elected_unopposed",
+            viewer.email,
+            f"election:{election.id}",
+        )
     await session.commit()
     return contest.contest

@@ -69,9 +69,13 @@ async def audit(
 ) -> None:
     """One event in the election's own chain, in the caller's transaction."""
     await record(
-        session, action=action, actor=actor, subject=subject, payload=payload,
+        session,
+        action=action,
+        actor=actor,
+        subject=subject,
+        payload=payload,
         chain=election_chain(election_id),
-    )  # fmt: skip
+    )
 
 
 def accepting(election: Election) -> bool:
@@ -87,8 +91,12 @@ def require(election: Election, action: Action, message: str) -> None:
 async def own_member(session: AsyncSession, account: Account) -> Member:
     member = await session.get(Member, account.member_id or 0)
     if member is None:
-        raise Forbidden(_("Only members on the register can do this, and your account is not "
-                          "linked to a register entry."))  # fmt: skip
+        raise Forbidden(
+            _(
+                "Only members on the register can do this, and your account is not "
+                "linked to a register entry."
+            )
+        )
     return member
 
 
@@ -96,8 +104,9 @@ def failed_rule(rule: str, member: Member, who: str) -> str | None:
     """Why ``member`` fails an eligibility rule (an empty rule admits every active member)."""
     if member.status != MemberStatus.ACTIVE.value:
         return _("%(who)s must be active members; the register shows %(status)s.") % {
-            "who": who, "status": member.status,
-        }  # fmt: skip
+            "who": who,
+            "status": member.status,
+        }
     if not rule.strip():
         return None
     try:
@@ -125,11 +134,15 @@ async def open_contests(session: AsyncSession, account: Account) -> list[Standin
     member = await own_member(session, account)
     now = clock.now()
     rows = await session.scalars(
-        select(Election).where(
-            Election.announced_at.is_not(None), Election.cancelled_at.is_(None),
-            Election.nominations_open_at <= now, Election.nominations_close_at > now,
-        ).order_by(Election.nominations_close_at)
-    )  # fmt: skip
+        select(Election)
+        .where(
+            Election.announced_at.is_not(None),
+            Election.cancelled_at.is_(None),
+            Election.nominations_open_at <= now,
+            Election.nominations_close_at > now,
+        )
+        .order_by(Election.nominations_close_at)
+    )
     own = {n.contest_id: n for n in await nominations_of(session, member.id)}
     return [
         Standing(election, contest, stand_failure(contest, member), own.get(contest.id))
@@ -160,7 +173,7 @@ def _checked(submission: Submission, word_limit: int) -> tuple[str, bytes | None
     jpeg = None
     if submission.photo:
         try:
-            jpeg = process_photo(submission.photo)
+            jpeg = process_photo(submission.photo).data
         except InvalidInput as error:
             problems.update(error.fields)
     if problems:
@@ -169,8 +182,12 @@ def _checked(submission: Submission, word_limit: int) -> tuple[str, bytes | None
 
 
 def already_standing() -> Conflict:
-    return Conflict(_("You have already nominated yourself for this contest: there is one "
-                      "nomination per member per contest. Edit it from “My nominations”."))  # fmt: skip
+    return Conflict(
+        _(
+            "You have already nominated yourself for this contest: there is one "
+            "nomination per member per contest. Edit it from “My nominations”."
+        )
+    )
 
 
 async def nominate(
@@ -181,16 +198,25 @@ async def nominate(
     require(election, Action.NOMINATE, "Nominations are not open, so nothing was submitted.")
     member = await own_member(session, account)
     if (failure := stand_failure(contest, member)) is not None:
-        raise Forbidden(_("You cannot stand in %(contest)s. %(reason)s") % {
-            "contest": contest.name, "reason": failure,
-        })  # fmt: skip
+        raise Forbidden(
+            _("You cannot stand in %(contest)s. %(reason)s")
+            % {
+                "contest": contest.name,
+                "reason": failure,
+            }
+        )
     statement, jpeg = _checked(submission, election.statement_word_limit)
     now = clock.now()
     nomination = Nomination(
-        contest_id=contest.id, member_id=member.id, statement=statement, photo=jpeg,
-        declaration_at=now, submitted_at=now, updated_at=now,
+        contest_id=contest.id,
+        member_id=member.id,
+        statement=statement,
+        photo=jpeg,
+        declaration_at=now,
+        submitted_at=now,
+        updated_at=now,
         state=NominationState.SUBMITTED.value,
-    )  # fmt: skip
+    )
     session.add(nomination)
     try:
         await session.flush()
@@ -199,10 +225,17 @@ async def nominate(
         await session.rollback()
         raise already_standing() from error
     await audit(
-        session, election.id, "nomination.submitted", account.email, f"nomination:{nomination.id}",
-        contest=contest.id, member=member.id, statement_sha256=sha256(statement),
-        words=count_words(statement), photo=jpeg is not None,
-    )  # fmt: skip
+        session,
+        election.id,
+        "nomination.submitted",
+        account.email,
+        f"nomination:{nomination.id}",
+        contest=contest.id,
+        member=member.id,
+        statement_sha256=sha256(statement),
+        words=count_words(statement),
+        photo=jpeg is not None,
+    )
     await session.commit()
     return nomination
 
@@ -235,10 +268,16 @@ async def edit(
         nomination.photo = jpeg
     nomination.declaration_at = nomination.updated_at = clock.now()
     await audit(
-        session, election.id, "nomination.edited", account.email, f"nomination:{nomination.id}",
-        statement_sha256=sha256(statement), words=count_words(statement),
-        photo_replaced=jpeg is not None, photo_removed=submission.remove_photo and jpeg is None,
-    )  # fmt: skip
+        session,
+        election.id,
+        "nomination.edited",
+        account.email,
+        f"nomination:{nomination.id}",
+        statement_sha256=sha256(statement),
+        words=count_words(statement),
+        photo_replaced=jpeg is not None,
+        photo_removed=submission.remove_photo and jpeg is None,
+    )
     await session.commit()
     return nomination
 
@@ -251,8 +290,10 @@ async def withdraw(session: AsyncSession, account: Account, nomination_id: int) 
     _standing(nomination)
     now = clock.now()
     nomination.state, nomination.withdrawn_at, nomination.updated_at = (
-        NominationState.WITHDRAWN.value, now, now,
-    )  # fmt: skip
+        NominationState.WITHDRAWN.value,
+        now,
+        now,
+    )
     for support in nomination.supports:
         if support.state in (SupportState.REQUESTED.value, SupportState.CONFIRMED.value):
             support.state = SupportState.WITHDRAWN.value
@@ -261,6 +302,13 @@ async def withdraw(session: AsyncSession, account: Account, nomination_id: int) 
     )
     await session.commit()
     return nomination
+
+
+async def has_photo(session: AsyncSession, nomination_id: int) -> bool:
+    found = await session.scalar(
+        select(Nomination.photo.is_not(None)).where(Nomination.id == nomination_id)
+    )
+    return bool(found)
 
 
 async def photo(session: AsyncSession, viewer: Account | None, nomination_id: int) -> Photo:

@@ -77,15 +77,20 @@ def progress(election: Election, supports: list[Support]) -> Progress:
 
     def confirmed(role: SupportRole) -> int:
         return sum(
-            1 for s in supports
-            if s.role == role.value and s.state == SupportState.CONFIRMED.value
-            and s.responded_at is not None and s.responded_at < election.nominations_close_at
-        )  # fmt: skip
+            1
+            for s in supports
+            if s.role == role.value
+            and s.state == SupportState.CONFIRMED.value
+            and s.responded_at is not None
+            and s.responded_at < election.nominations_close_at
+        )
 
     return Progress(
-        confirmed(SupportRole.PROPOSER), election.proposers_required,
-        confirmed(SupportRole.SECONDER), election.seconders_required,
-    )  # fmt: skip
+        confirmed(SupportRole.PROPOSER),
+        election.proposers_required,
+        confirmed(SupportRole.SECONDER),
+        election.seconders_required,
+    )
 
 
 async def members_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Member]:
@@ -104,19 +109,30 @@ async def search(
         return []
     pattern = f"%{needle.replace('%', '').replace('_', '')}%"
     rows = await session.scalars(
-        select(Member).where(
-            Member.status == MemberStatus.ACTIVE.value, Member.id != account.member_id,
-            or_(func.lower(Member.name).like(pattern),
-                func.lower(Member.membership_number) == needle),
-        ).order_by(Member.name, Member.id).limit(SEARCH_LIMIT)
-    )  # fmt: skip
+        select(Member)
+        .where(
+            Member.status == MemberStatus.ACTIVE.value,
+            Member.id != account.member_id,
+            or_(
+                func.lower(Member.name).like(pattern),
+                func.lower(Member.membership_number) == needle,
+            ),
+        )
+        .order_by(Member.name, Member.id)
+        .limit(SEARCH_LIMIT)
+    )
     return list(rows)
 
 
 async def ask(
-    session: AsyncSession, account: Account, nomination_id: int, member_id: int, role: str,
-    *, base_url: str,
-) -> Support:  # fmt: skip
+    session: AsyncSession,
+    account: Account,
+    nomination_id: int,
+    member_id: int,
+    role: str,
+    *,
+    base_url: str,
+) -> Support:
     """Name a member as proposer or seconder and email them; audited and committed."""
     election, contest, nomination = await own_nomination(session, account, nomination_id)
     require(election, Action.SUPPORT, "Nominations are not open, so nobody was asked.")
@@ -131,9 +147,12 @@ async def ask(
         raise InvalidInput({"q": _("Rule “not the nominee”: you cannot support yourself.")})
     await _lock_nomination(session, nomination.id)
     support = Support(
-        nomination_id=nomination.id, member_id=supporter.id, role=role,
-        state=SupportState.REQUESTED.value, requested_at=clock.now(),
-    )  # fmt: skip
+        nomination_id=nomination.id,
+        member_id=supporter.id,
+        role=role,
+        state=SupportState.REQUESTED.value,
+        requested_at=clock.now(),
+    )
     session.add(support)
     try:
         await session.flush()
@@ -144,15 +163,29 @@ async def ask(
         )
     await _within_slots(session, election, nomination.id, role)
     await audit(
-        session, election.id, "support.requested", account.email, f"nomination:{nomination.id}",
-        support=support.id, member=supporter.id, role=role,
-    )  # fmt: skip
+        session,
+        election.id,
+        "support.requested",
+        account.email,
+        f"nomination:{nomination.id}",
+        support=support.id,
+        member=supporter.id,
+        role=role,
+    )
     nominee = await own_member(session, account)
     await enqueue(
-        session, to=supporter.email, template="nomination_support_requested",
-        context={"name": supporter.name, "nominee": nominee.name, "contest": contest.name,
-                 "election": election.title, "role": role, "link": f"{base_url}/my/nominations"},
-    )  # fmt: skip
+        session,
+        to=supporter.email,
+        template="nomination_support_requested",
+        context={
+            "name": supporter.name,
+            "nominee": nominee.name,
+            "contest": contest.name,
+            "election": election.title,
+            "role": role,
+            "link": f"{base_url}/my/nominations",
+        },
+    )
     await session.commit()
     return support
 
@@ -169,18 +202,27 @@ async def _within_slots(
     session: AsyncSession, election: Election, nomination_id: int, role: str
 ) -> None:
     """The nomination paper has as many proposer and seconder lines as the election asks for."""
+    limit = required(election, role)
     taken = await session.scalar(
-        select(func.count()).select_from(Support).where(
-            Support.nomination_id == nomination_id, Support.role == role,
+        select(func.count())
+        .select_from(Support)
+        .where(
+            Support.nomination_id == nomination_id,
+            Support.role == role,
             Support.state.in_(OPEN_STATES),
         )
-    )  # fmt: skip
-    if (taken or 0) > required(election, role):
-        await session.rollback()
-        raise InvalidInput({"role": _(
-            "This election asks for %(count)d %(role)s(s), and you have asked that many already. "
-            "Take back a request that has not been answered to ask someone else."
-        ) % {"count": required(election, role), "role": role}})  # fmt: skip
+    )
+    if (taken or 0) > limit:
+        await session.rollback()  # the request just added, and nothing else, is undone
+        raise InvalidInput(
+            {
+                "role": _(
+                    "This election asks for %(count)d %(role)s(s), and you have asked that many "
+                    "already. Take back a request that has not been answered to ask someone else."
+                )
+                % {"count": limit, "role": role}
+            }
+        )
 
 
 async def take_back(
@@ -194,9 +236,14 @@ async def take_back(
         raise NotFound(_("There is no open request with this number on your nomination."))
     support.state, support.responded_at = SupportState.WITHDRAWN.value, clock.now()
     await audit(
-        session, election.id, "support.taken_back", account.email, f"nomination:{nomination.id}",
-        support=support.id, member=support.member_id,
-    )  # fmt: skip
+        session,
+        election.id,
+        "support.taken_back",
+        account.email,
+        f"nomination:{nomination.id}",
+        support=support.id,
+        member=support.member_id,
+    )
     await session.commit()
 
 
@@ -209,8 +256,10 @@ async def asked_of(session: AsyncSession, account: Account) -> list[Asked]:
         )
     )
     nominations = {s.nomination_id for s in supports}
-    found = {n.id: n for n in await session.scalars(
-        select(Nomination).where(Nomination.id.in_(nominations)))}  # fmt: skip
+    found = {
+        n.id: n
+        for n in await session.scalars(select(Nomination).where(Nomination.id.in_(nominations)))
+    }
     nominees = await members_by_id(session, {n.member_id for n in found.values()})
     rows = []
     now = clock.now()
@@ -231,7 +280,8 @@ async def _asked(
     if support is None or support.member_id != account.member_id:
         raise NotFound(_("Nobody has asked you for this support."))
     nomination = await session.get(Nomination, support.nomination_id)
-    assert nomination is not None  # the foreign key keeps it
+    if nomination is None:  # the foreign key rules it out; keeps the type checker honest
+        raise NotFound(_("Nobody has asked you for this support."))
     election, contest = await announced_contest(session, nomination.contest_id)
     require(election, Action.SUPPORT, "Nominations have closed, so you can no longer answer.")
     if nomination.state != NominationState.SUBMITTED.value:
@@ -256,9 +306,15 @@ async def decline(session: AsyncSession, account: Account, support_id: int) -> N
     if not await _answer(session, support, SupportState.DECLINED):
         raise Conflict(_("You have already answered this request."))
     await audit(
-        session, election.id, "support.declined", account.email, f"nomination:{nomination.id}",
-        support=support.id, member=support.member_id, role=support.role,
-    )  # fmt: skip
+        session,
+        election.id,
+        "support.declined",
+        account.email,
+        f"nomination:{nomination.id}",
+        support=support.id,
+        member=support.member_id,
+        role=support.role,
+    )
     await session.commit()
 
 
@@ -276,39 +332,55 @@ async def confirm(session: AsyncSession, account: Account, support_id: int) -> N
         await session.rollback()
         raise Forbidden(_("You cannot confirm this support. %(rule)s") % {"rule": failure})
     await audit(
-        session, election.id, "support.confirmed", account.email, f"nomination:{nomination.id}",
-        support=support.id, member=support.member_id, role=support.role,
-    )  # fmt: skip
+        session,
+        election.id,
+        "support.confirmed",
+        account.email,
+        f"nomination:{nomination.id}",
+        support=support.id,
+        member=support.member_id,
+        role=support.role,
+    )
     await session.commit()
 
 
 async def broken_rule(
-    session: AsyncSession, election: Election, contest: Contest, nomination: Nomination,
+    session: AsyncSession,
+    election: Election,
+    contest: Contest,
+    nomination: Nomination,
     support: Support,
-) -> str | None:  # fmt: skip
+) -> str | None:
     """The first supporter rule that does not hold, named; None when all hold."""
     people = await members_by_id(session, {support.member_id, nomination.member_id})
     supporter, nominee = people[support.member_id], people[nomination.member_id]
     if supporter.id == nominee.id:
         return _("Rule “not the nominee”: nobody may support their own nomination.")
-    voter = failed_rule(contest.vote_rule, supporter, _("Rule “supporters must be eligible to vote "
-                                                        "in this contest”"))  # fmt: skip
+    voter = failed_rule(
+        contest.vote_rule,
+        supporter,
+        _("Rule “supporters must be eligible to vote in this contest”"),
+    )
     if voter is not None:
         return voter
     organisation = _organisation(supporter)
     if election.supporters_other_organisation and organisation == _organisation(nominee) != "":
-        return _("Rule “supporters from another organisation”: you and the nominee are both from "
-                 "%(organisation)s.") % {"organisation": supporter.organisation}  # fmt: skip
-    if election.supporters_distinct_organisations and organisation:
-        if await _organisation_taken(session, nomination.id, support.id, organisation):
-            return _("Rule “supporters from different organisations”: another supporter of this "
-                     "nomination is already from %(organisation)s.") % {
-                         "organisation": supporter.organisation}  # fmt: skip
+        return _(
+            "Rule “supporters from another organisation”: you and the nominee are both from "
+            "%(organisation)s."
+        ) % {"organisation": supporter.organisation}
+    distinct = election.supporters_distinct_organisations and organisation
+    if distinct and await _organisation_taken(session, nomination.id, support.id, organisation):
+        return _(
+            "Rule “supporters from different organisations”: another supporter of this "
+            "nomination is already from %(organisation)s."
+        ) % {"organisation": supporter.organisation}
     confirmed = await _confirmed_elsewhere(session, election, support)
     if confirmed >= election.max_supports_per_member:
-        return _("Rule “support limit”: a member may support at most %(limit)d nominations in "
-                 "this election, and you already support %(count)d.") % {
-                     "limit": election.max_supports_per_member, "count": confirmed}  # fmt: skip
+        return _(
+            "Rule “support limit”: a member may support at most %(limit)d nominations in "
+            "this election, and you already support %(count)d."
+        ) % {"limit": election.max_supports_per_member, "count": confirmed}
     return None
 
 
@@ -321,11 +393,14 @@ async def _organisation_taken(
     session: AsyncSession, nomination_id: int, support_id: int, organisation: str
 ) -> bool:
     others = await session.scalars(
-        select(Member.organisation).join(Support, Support.member_id == Member.id).where(
-            Support.nomination_id == nomination_id, Support.id != support_id,
+        select(Member.organisation)
+        .join(Support, Support.member_id == Member.id)
+        .where(
+            Support.nomination_id == nomination_id,
+            Support.id != support_id,
             Support.state == SupportState.CONFIRMED.value,
         )
-    )  # fmt: skip
+    )
     return any(" ".join(o.split()).casefold() == organisation for o in others)
 
 
@@ -334,15 +409,17 @@ async def _confirmed_elsewhere(session: AsyncSession, election: Election, suppor
     excluded."""
     contest_ids = [c.id for c in election.contests]
     count = await session.scalar(
-        select(func.count()).select_from(Support)
+        select(func.count())
+        .select_from(Support)
         .join(Nomination, Nomination.id == Support.nomination_id)
         .where(
-            Support.member_id == support.member_id, Support.id != support.id,
+            Support.member_id == support.member_id,
+            Support.id != support.id,
             Support.state == SupportState.CONFIRMED.value,
             Nomination.contest_id.in_(contest_ids),
             Nomination.state == NominationState.SUBMITTED.value,
         )
-    )  # fmt: skip
+    )
     return count or 0
 
 

@@ -113,7 +113,8 @@ async def test_commit_is_all_or_nothing(db: AsyncSession, tmp_path: Path) -> Non
 async def test_big_file_commits_in_batches_and_a_second_import_changes_nothing(
     db: AsyncSession, tmp_path: Path
 ) -> None:
-    rows = [f"N{i:05d},Pérson {i},p{i}@example.org,Trust {i % 7},,01/02/2020,0{i}" for i in range(25_000)]  # fmt: skip
+    row = "N{0:05d},Pérson {0},p{0}@example.org,Trust {1},,01/02/2020,0{0}"
+    rows = [row.format(i, i % 7) for i in range(25_000)]
     path = _file(tmp_path, *rows)
     first = await commit_import(db, path, actor="admin@example.org")
     assert (first.counts.new, first.counts.changed, first.counts.unchanged) == (25_000, 0, 0)
@@ -231,3 +232,16 @@ async def test_export_neutralises_formulas_and_round_trips(
     assert report.ok
     assert (report.counts.unchanged, report.counts.changed) == (1, 1)  # only the quoted formula
     assert date.fromisoformat(rows[1][7]) == date(2020, 1, 2)
+
+
+async def test_a_row_the_csv_module_cannot_read_stops_the_check_with_its_line(
+    db: AsyncSession, tmp_path: Path
+) -> None:
+    huge = "x" * 200_000  # over the csv module's 128 KiB cell limit
+    path = _file(tmp_path, "M1,Ann,ann@example.org,,,,", f"M2,{huge},bob@example.org,,,,")
+    problems = await _problems(db, path)
+    assert len(problems) == 1
+    assert problems[0].startswith("line 3: The file cannot be read from this line on: field larger")
+    with pytest.raises(ImportRefused):
+        await commit_import(db, path, actor="admin@example.org")
+    assert await db.scalar(select(func.count()).select_from(Member)) == 0

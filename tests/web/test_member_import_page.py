@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from support import csrf_from, make_user, sign_in
 
+from governance import clock
 from governance.accounts.models import Role
 from governance.audit.models import AuditEvent
 from governance.members.models import Member
@@ -36,6 +37,15 @@ GOOD = (
 def _uploads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("GOVERNANCE_DATA_DIR", str(tmp_path))
     yield tmp_path / "imports"
+
+
+def _kept(folder: Path) -> list[Path]:
+    return list(folder.glob("*.csv"))
+
+
+def _kept_digest(folder: Path) -> str:
+    [kept] = _kept(folder)
+    return kept.stem
 
 
 async def _admin(client: AsyncTestClient[Any], db: AsyncSession) -> None:
@@ -93,8 +103,7 @@ async def test_good_file_is_checked_then_committed_once(
     assert report.status_code == 200
     assert "No problems found" in report.text and "Commit this import" in report.text
     assert await db.scalar(select(func.count()).select_from(Member)) == 0
-    [kept] = list(_uploads.glob("*.csv"))
-    digest = kept.stem
+    digest = _kept_digest(_uploads)
     done = await client.post(
         f"/admin/members/import/{digest}/commit",
         data={"_csrf_token": csrf_from(report), "map": "Trust=organisation"},
@@ -103,7 +112,7 @@ async def test_good_file_is_checked_then_committed_once(
     assert "Register imported" in done.text and digest in done.text
     names = set(await db.scalars(select(Member.name)))
     assert names == {"Ann Evans", "<script>alert(1)</script>"}
-    assert not list(_uploads.glob("*.csv")), "the upload is deleted once imported"
+    assert not _kept(_uploads), "the upload is deleted once imported"
     event = await db.scalar(select(AuditEvent).where(AuditEvent.action == "members.imported"))
     assert event is not None and event.actor == "admin@example.org"
     assert event.payload["sha256"] == digest and event.payload["new"] == 2
@@ -120,7 +129,8 @@ async def test_mapping_form_reads_a_column_as_another_field(
     content = "Ref,Name,Email\r\nX1,Ann,ann@example.org\r\n"
     report = await _upload(client, content)
     assert report.status_code == 422 and "No column holds membership_number" in report.text
-    digest = next(_uploads.glob("*.csv")).stem
+    assert '<option value="Ref=attribute" selected>' in report.text, "the form to fix it"
+    digest = _kept_digest(_uploads)
     checked = await client.post(
         f"/admin/members/import/{digest}/check",
         data={"_csrf_token": csrf_from(report), "map": ["Ref=membership_number", "Name=name"]},
@@ -169,7 +179,7 @@ async def test_export_is_a_csv_download_with_formulas_neutralised(
     await _admin(client, db)
     content = "Membership number,Name,Email\r\nM1,=HYPERLINK(1),ann@example.org\r\n"
     report = await _upload(client, content)
-    digest = next(_uploads.glob("*.csv")).stem
+    digest = _kept_digest(_uploads)
     await client.post(
         f"/admin/members/import/{digest}/commit", data={"_csrf_token": csrf_from(report)}
     )
@@ -179,3 +189,28 @@ async def test_export_is_a_csv_download_with_formulas_neutralised(
     assert "attachment" in response.headers["content-disposition"]
     assert response.content.startswith(b"\xef\xbb\xbfmembership_number,")
     assert "M1,'=HYPERLINK(1),ann@example.org" in response.content.decode("utf-8-sig")
+
+
+async def test_commit_refused_when_the_register_changed_since_the_check(
+    client: AsyncTestClient[Any], db: AsyncSession, _uploads: Path
+) -> None:
+    await _admin(client, db)
+    report = await _upload(client, GOOD)
+    assert report.status_code == 200
+    now = clock.now()
+    db.add(
+        Member(
+            membership_number="Z9", name="Zed", email="bob@example.org", organisation="",
+            region="", category="", status="active", joined_on=None, attributes={},
+            created_at=now, updated_at=now,
+        )
+    )  # fmt: skip
+    await db.commit()
+    refused = await client.post(
+        f"/admin/members/import/{_kept_digest(_uploads)}/commit",
+        data={"_csrf_token": csrf_from(report)},
+    )
+    assert refused.status_code == 422
+    assert "belongs to member Z9 on the register" in refused.text
+    assert "Sign out" in refused.text, "the page still knows who is signed in"
+    assert await db.scalar(select(func.count()).select_from(Member)) == 1
