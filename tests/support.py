@@ -7,10 +7,13 @@ from typing import Any
 
 from httpx import Response
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from governance.accounts.models import Role
+from governance import clock
+from governance.accounts.models import Role, User
 from governance.accounts.service import NewAccount, create_user
+from governance.members.models import Member
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -42,3 +45,30 @@ async def make_user(
 
 async def sign_in(client: AsyncTestClient[Any], email: str, password: str = PASSWORD) -> Response:
     return await post_form(client, "/login", "/login", {"email": email, "password": password})
+
+
+async def make_member(session: AsyncSession, number: str, name: str, **fields: Any) -> Member:
+    """A register entry with explicit values for what the test relies on (active by default)."""
+    now = clock.now()
+    values: dict[str, Any] = {
+        "email": f"{number.lower()}@example.org",
+        "organisation": "",
+        "region": "",
+        "category": "",
+        "status": "active",
+        "attributes": {},
+        **fields,
+    }
+    member = Member(membership_number=number, name=name, created_at=now, updated_at=now, **values)
+    session.add(member)
+    await session.commit()
+    return member
+
+
+async def link_account(session: AsyncSession, member: Member) -> None:
+    """Give a member a signed-up account (role member) with the test password."""
+    await make_user(session, member.email, {Role.MEMBER}, name=member.name)
+    user = await session.scalar(select(User).where(User.email == member.email))
+    assert user is not None
+    user.member_id = member.id
+    await session.commit()

@@ -8,13 +8,11 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from support import make_user, post_form, sign_in
+from support import make_member, make_user, post_form, sign_in
 
-from governance import clock
 from governance.accounts.models import Role
 from governance.audit.models import AuditEvent
 from governance.bodies.models import Body, SeatHolding
-from governance.members.models import Member
 
 
 async def _admin(client: AsyncTestClient[Any], db: AsyncSession) -> None:
@@ -23,23 +21,8 @@ async def _admin(client: AsyncTestClient[Any], db: AsyncSession) -> None:
 
 
 async def _members(db: AsyncSession, count: int) -> None:
-    now = clock.now()
     for number in range(1, count + 1):
-        db.add(
-            Member(
-                membership_number=f"M{number}",
-                name=f"Member {number}",
-                email=f"m{number}@example.org",
-                organisation="",
-                region="East",
-                category="",
-                status="active",
-                attributes={},
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    await db.commit()
+        await make_member(db, f"M{number}", f"Member {number}", region="East")
 
 
 async def _body(client: AsyncTestClient[Any], **fields: str) -> Any:

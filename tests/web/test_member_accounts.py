@@ -9,9 +9,8 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from support import PASSWORD, csrf_from, make_user, post_form, sign_in
+from support import PASSWORD, csrf_from, make_member, make_user, post_form, sign_in
 
-from governance import clock
 from governance.accounts.models import Role, User
 from governance.members.models import Member
 from governance.notify.models import OutboxMessage
@@ -19,22 +18,15 @@ from governance.web.auth import SESSION_COOKIE
 
 
 async def _member(db: AsyncSession, status: str = "active") -> Member:
-    now = clock.now()
-    member = Member(
-        membership_number="T-7",
-        name="Mary Somerville",
+    return await make_member(
+        db,
+        "T-7",
+        "Mary Somerville",
         email="mary@example.org",
         organisation="North Trust",
         region="Scotland",
-        category="",
         status=status,
-        attributes={},
-        created_at=now,
-        updated_at=now,
     )
-    db.add(member)
-    await db.commit()
-    return member
 
 
 async def _mail_link(db: AsyncSession, template: str) -> str:

@@ -8,10 +8,10 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from support import PASSWORD, make_user, post_form, sign_in
+from support import PASSWORD, link_account, make_member, make_user, post_form, sign_in
 
 from governance import clock
-from governance.accounts.models import Role, User
+from governance.accounts.models import Role
 from governance.audit.models import AuditEvent
 from governance.challenges.models import RollChallenge
 from governance.members.models import Member
@@ -19,26 +19,15 @@ from governance.notify.models import OutboxMessage
 
 
 async def _member_account(db: AsyncSession) -> Member:
-    now = clock.now()
-    member = Member(
-        membership_number="T-9",
-        name="Ada Lovelace",
+    member = await make_member(
+        db,
+        "T-9",
+        "Ada Lovelace",
         email="ada@example.org",
         organisation="Analytical Trust",
         region="London",
-        category="",
-        status="active",
-        attributes={},
-        created_at=now,
-        updated_at=now,
     )
-    db.add(member)
-    await db.commit()
-    await make_user(db, "ada@example.org", {Role.MEMBER}, name="Ada Lovelace")
-    user = await db.scalar(select(User).where(User.email == "ada@example.org"))
-    assert user is not None
-    user.member_id = member.id
-    await db.commit()
+    await link_account(db, member)
     return member
 
 
