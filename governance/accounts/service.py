@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from governance import clock
 from governance.accounts.models import (
@@ -387,9 +387,13 @@ async def end_session(session: AsyncSession, settings: Settings, user: Account, 
 
 
 async def session_user(session: AsyncSession, settings: Settings, token: str) -> User | None:
-    """The active account a session token belongs to, if the session is live."""
-    return await session.scalar(
+    """The active account a session token belongs to, if the session is live.
+
+    Every signed-in request asks this, so it is one query: the roles come joined, not after.
+    """
+    found = await session.scalars(
         select(User)
+        .options(joinedload(User.roles))
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(
             AuthSession.token_hash
@@ -399,3 +403,4 @@ async def session_user(session: AsyncSession, settings: Settings, token: str) ->
             User.is_active.is_(True),
         )
     )
+    return found.unique().first()  # unique(): a user's rows repeat once per joined role

@@ -192,3 +192,12 @@ async def test_admin_invites_staff_who_accepts_once_and_signs_in(
     assert signed.status_code == 303
     user = await db.scalar(select(User).where(User.email == "ro@example.org"))
     assert user is not None and user.role_names == {Role.RETURNING_OFFICER}
+
+
+async def test_an_account_with_several_roles_keeps_them_all_when_signed_in(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    await make_user(db, "both@example.org", {Role.ADMIN, Role.RETURNING_OFFICER, Role.MEMBER})
+    await sign_in(client, "both@example.org")
+    assert (await client.get("/admin/staff")).status_code == 200
+    assert (await client.get("/ro/elections")).status_code == 200
