@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from advanced_alchemy.extensions.litestar import (
     AsyncSessionConfig,
     SQLAlchemyAsyncConfig,
@@ -55,6 +57,17 @@ def _alchemy(settings: Settings) -> SQLAlchemyAsyncConfig:
     )
 
 
+def _freeze_start_up_objects() -> None:
+    """Move everything loaded at start-up out of the garbage collector's full passes.
+
+    The app holds ~190,000 long-lived objects (modules, templates, mappers); without this,
+    each full collection walks them all in the middle of some request (about 150 ms on the
+    review page of a 150-nomination contest).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     alchemy = _alchemy(settings)
@@ -99,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[outbox_in_process],
+        on_startup=[_freeze_start_up_objects],
         on_shutdown=[dispose_engine],
         state=State({"settings": settings, "alchemy_config": alchemy}),
         debug=False,

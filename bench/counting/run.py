@@ -9,6 +9,10 @@ whole process, to print the ratio. A method whose module is not there yet is rep
 
     .venv/bin/python bench/counting/run.py                 # all sizes, all STV methods
     .venv/bin/python bench/counting/run.py --sizes 10000 --methods stv-scottish
+    .venv/bin/python bench/counting/run.py --repeat 3      # best of 3: the machine is shared
+
+With ``--repeat N`` each process runs N times and the best wall time and the best CPU time
+(user + system, steadier on a busy machine) are reported, with the largest peak memory.
 """
 
 from __future__ import annotations
@@ -110,6 +114,22 @@ def timed(label: str, ballots: int, command: list[str], timeout: float) -> Run:
     return Run(label, ballots, seconds, peak, "ok", cpu)
 
 
+def best_run(label: str, ballots: int, command: list[str], timeout: float, repeat: int) -> Run:
+    """The best wall and the best CPU time of ``repeat`` runs, and the largest peak memory."""
+    tries = [timed(label, ballots, command, timeout) for _ in range(max(repeat, 1))]
+    done = [t for t in tries if t.status == "ok" and t.seconds is not None]
+    if len(done) < len(tries):
+        return next(t for t in tries if t not in done)
+    return Run(
+        label,
+        ballots,
+        min(t.seconds for t in done if t.seconds is not None),
+        max(t.peak_mib for t in done if t.peak_mib is not None),
+        "ok",
+        min(t.cpu_seconds for t in done if t.cpu_seconds is not None),
+    )
+
+
 def count_only(path: Path, methods: list[str]) -> list[Run]:
     """Count time alone, in this process: the read once, then each method's count (best of 3)."""
     from governance.counting.blt import load_blt
@@ -172,6 +192,7 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, help="keep (and reuse) the generated files here")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per process; best reported")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     methods = [m for m in args.methods.split(",") if m]
@@ -186,7 +207,8 @@ def main() -> int:
             if not path.exists():
                 script = [sys.executable, __file__, "--generate", str(path), str(size)]
                 subprocess.run([*script, str(args.seed)], check=True)
-            runs.extend(run_size(path, size, methods, size in pystv_sizes, args.timeout))
+            with_pystv = size in pystv_sizes
+            runs.extend(run_size(path, size, methods, with_pystv, args.timeout, args.repeat))
             if size in pystv_sizes:
                 script = [sys.executable, __file__, "--count-only", str(path), ",".join(methods)]
                 done = subprocess.run(script, check=True, capture_output=True, text=True, cwd=REPO)
@@ -196,7 +218,7 @@ def main() -> int:
 
 
 def run_size(
-    path: Path, size: int, methods: list[str], with_pystv: bool, timeout: float
+    path: Path, size: int, methods: list[str], with_pystv: bool, timeout: float, repeat: int = 1
 ) -> list[Run]:
     runs = []
     for method in methods:
@@ -204,12 +226,12 @@ def run_size(
             runs.append(Run(method, size, None, None, "missing"))
             continue
         command = [sys.executable, "-m", "governance.counting", str(path), "--method", method]
-        runs.append(timed(method, size, [*command, "--format", "json"], timeout))
+        runs.append(best_run(method, size, [*command, "--format", "json"], timeout, repeat))
         print(format_run(runs[-1]), flush=True)
     if with_pystv:
         if pystv_available():
             command = [sys.executable, "-c", PYSTV_PROGRAM, str(path)]
-            runs.append(timed("pystv", size, command, timeout))
+            runs.append(best_run("pystv", size, command, timeout, repeat))
         else:
             runs.append(Run("pystv", size, None, None, "missing"))
         print(format_run(runs[-1]), flush=True)

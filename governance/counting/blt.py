@@ -15,8 +15,10 @@ The format, and the dialects real files use (all accepted here)::
 ballot may name candidates by nickname. ``b=c`` ranks candidates equally, which Scottish STV and
 ERS97 do not allow: it is refused unless the caller asks for it.
 
-Reading is the hot path of a large count, so identical lines are counted first (in C, by
-``collections.Counter``) and each distinct line is parsed once.
+Reading is the hot path of a large count. A big file whose ballot lines are plain (``W c1 ... 0``
+in digits and single spaces) is read straight into arrays by :mod:`blt_scan`, without splitting
+it into lines or making an object per ballot; otherwise identical lines are counted first (in C,
+by ``collections.Counter``) and each distinct line is parsed once.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from governance.counting.model import BallotGroup, CountingError, Election
 
 # Below this many ballot lines the line-by-line reader is as quick as loading NumPy.
 SCAN_FROM_LINES = 20_000
+# The fast path looks for the header and option lines among the first lines only.
+HEAD_LINES = 200
 
 
 def load_blt(path: str | Path, *, allow_equal_rankings: bool = False) -> Election:
@@ -49,6 +53,9 @@ def load_blt(path: str | Path, *, allow_equal_rankings: bool = False) -> Electio
 
 def read_blt(text: str, *, allow_equal_rankings: bool = False) -> Election:
     """Parse BLT text into an :class:`Election` with identical rankings grouped."""
+    plain = _read_plain(text)
+    if plain is not None:
+        return plain
     lines = text.splitlines()
     header_at = _next_content(lines, 0)
     if header_at is None:
@@ -67,6 +74,61 @@ def read_blt(text: str, *, allow_equal_rankings: bool = False) -> Election:
         withdrawn=frozenset(reader.withdrawn),
         tie_order=reader.tie_order,
     )
+
+
+def _read_plain(text: str) -> Election | None:
+    """A big file with plain ballot lines, read without splitting it into lines; else None.
+
+    Declines (None) whenever it is not sure — a short file, options it does not know, a ballot
+    section that is not plain, any error — so the line-by-line reader decides and names the line.
+    """
+    head = _first_lines(text, HEAD_LINES)
+    try:
+        header_at = _next_content(head, 0)
+        if header_at is None:
+            return None
+        n_candidates, seats = _header(head, header_at)
+        reader = _Reader(n_candidates, allow_equal_rankings=False)
+        start = reader.read_preamble(head, header_at + 1)
+    except CountingError:
+        return None
+    offset = sum(map(len, head[:start])) + start
+    if start >= len(head) or not reader.marks_are_numbers():
+        return None
+    if text[:offset].splitlines() != head[:start]:
+        return None  # a line break other than "\n" before the ballots: read line by line
+    end = text.find("\n0\n", offset - 1)
+    section = text[offset : end + 1]
+    if end < 0 or section.count("\n") < SCAN_FROM_LINES:
+        return None
+    # Imported here: NumPy is worth loading only for a big file.
+    from governance.counting.blt_scan import scan_section
+
+    table = scan_section(section, n_candidates)
+    if table is None:
+        return None
+    try:
+        names, title = _names_and_title(text[end + 3 :].splitlines(), 0, n_candidates)
+    except CountingError:
+        return None
+    return Election(
+        title=title,
+        candidates=tuple(names),
+        seats=seats,
+        ballots=table,
+        withdrawn=frozenset(reader.withdrawn),
+        tie_order=reader.tie_order,
+    )
+
+
+def _first_lines(text: str, count: int) -> list[str]:
+    """Up to ``count`` lines from the start of ``text`` (split at "\n" only), copying no more."""
+    cut = -1
+    for _ in range(count):
+        cut = text.find("\n", cut + 1)
+        if cut < 0:
+            return text.split("\n")
+    return text[:cut].split("\n")
 
 
 def write_blt(election: Election) -> str:
@@ -205,13 +267,6 @@ class _Reader:
 
     def read_ballots(self, lines: list[str], start: int, end: int) -> tuple[BallotGroup, ...]:
         section = lines[start:end]
-        if len(section) >= SCAN_FROM_LINES and self.marks_are_numbers():
-            # Imported here: NumPy is worth loading only for a big file.
-            from governance.counting.blt_scan import scan_ballots
-
-            scanned = scan_ballots(section, self.n_candidates)
-            if scanned is not None:  # its weights are never 0
-                return tuple(map(BallotGroup, scanned.keys(), scanned.values()))
         merged: dict[tuple[int, ...], int] = {}
         tied: dict[tuple[tuple[int, ...], ...], int] = {}
         fast = self._fast_ballot

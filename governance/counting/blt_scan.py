@@ -1,110 +1,208 @@
-"""The fast path of :mod:`governance.counting.blt`: plain numeric ballot lines, read with NumPy.
+"""The fast path of :mod:`governance.counting.blt`: a plain ballot section, read with NumPy.
 
-A large file's ballot lines are almost always ``W c1 c2 ... 0`` in digits and spaces. This
-module reads a whole block of them at once: it finds the digit runs in the bytes, turns them into
-numbers without a Python loop per token, and checks every line (closing 0, candidate numbers in
-range, no candidate twice). Anything it is not sure of — another character, a bad line — it
-declines by returning None, and the line-by-line reader, which names the line and the problem,
-takes over. It never accepts a block the line-by-line reader would refuse.
+A large file's ballot lines are almost always ``W c1 c2 ... 0`` in digits and single spaces.
+This module reads the whole section at once, straight from its bytes into arrays: it finds the
+numbers, turns them into integers without a Python loop per token, checks every line (candidate
+numbers in range, no candidate twice) and groups identical rankings exactly, ending with a
+:class:`RankingTable` and no Python object per ballot. Anything it is not sure of — another
+character, a blank line, a leading zero, a bad line — it declines by returning None, and the
+line-by-line reader, which names the line and the problem, takes over. It never accepts a
+section the line-by-line reader would refuse, nor reads one differently.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from governance.counting.model import RankingTable
+
 Ints = npt.NDArray[np.int64]
+Words = npt.NDArray[np.uint64]
 
-_ALLOWED = np.zeros(256, dtype=np.bool_)
-_ALLOWED[list(b"0123456789 \n")] = True
-_LARGEST = 2**62  # NumPy's reader saturates on overflow; anything this big goes the careful way
+_DIGITS = 18  # a weight of 19 digits might not fit in int64: such a file goes the careful way
+_BIT_SETS_UP_TO = 256  # candidates; above this the repeat check sorts instead
+# Text read per pass. Each pass's arrays (a few MiB) are freed before the next, so the passes
+# reuse the same memory: peak memory and the cost of fresh pages stay flat as files grow.
+CHUNK_CHARS = 1 << 20
 
 
-def scan_ballots(lines: list[str], n_candidates: int) -> dict[tuple[int, ...], int] | None:
-    """Rankings (0-based) and their total weight, or None to let the careful reader decide."""
-    text = "\n".join(lines) + "\n"
-    if not _one_ballot_per_line(text, len(lines) - lines.count("")):
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """A run of ballot lines: candidate numbers (1 to N) end to end, and per line its number
+    of preferences, its weight and its packed words (see ``_pack``)."""
+
+    numbers: npt.NDArray[np.integer]
+    lengths: Ints
+    weights: Ints
+    words: Words
+
+
+def scan_section(section: str, n_candidates: int) -> RankingTable | None:
+    """The ballots of ``section`` (whole lines, each ending in a newline), or None to decline."""
+    runs = []
+    for chunk in _chunks(section):
+        run = _scan_lines(chunk, n_candidates)
+        if run is None:
+            return None
+        runs.append(run)
+    if not runs:
         return None
-    try:
-        data = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    except UnicodeEncodeError:
+    weights = np.concatenate([run.weights for run in runs])
+    if int(weights.max()) >= 2**63 // weights.size:
+        return None  # their total might not fit in int64
+    lines = _Lines(
+        np.concatenate([run.numbers for run in runs]),
+        np.concatenate([run.lengths for run in runs]),
+        weights,
+        np.concatenate([run.words for run in runs]),
+    )
+    return _group(lines, n_candidates)
+
+
+def _chunks(section: str) -> Iterator[str]:
+    """``section`` in pieces of about ``CHUNK_CHARS``, each a run of whole lines."""
+    at = 0
+    while at < len(section):
+        cut = section.find("\n", min(at + CHUNK_CHARS, len(section)) - 1)
+        end = len(section) if cut < 0 else cut + 1
+        yield section[at:end]
+        at = end
+
+
+def _scan_lines(chunk: str, n_candidates: int) -> _Lines | None:
+    tokens = _numbers(chunk)
+    if tokens is None:
         return None
-    if not _ALLOWED[data].all():
-        return None
-    numbers = np.fromstring(text, dtype=np.int64, sep=" ")
-    if numbers.size == 0 or numbers[-1] != 0 or int(numbers.max()) >= _LARGEST:
-        return None
-    return _rankings(numbers, n_candidates)
-
-
-def _one_ballot_per_line(text: str, content_lines: int) -> bool:
-    """Every line ends in its only 0 and none starts with one: then 0s split the lines exactly.
-
-    That is what lets one flat read of all the numbers stand for a line-by-line read.
-    """
-    if "\n0" in text or text.startswith("0"):
-        return False  # a weight of 0
-    # Every " 0" must close a line: one inside a line (" 0 ") or a leading zero (" 01") fails.
-    return text.count(" 0") == text.count(" 0\n") == content_lines
-
-
-def _rankings(numbers: Ints, n_candidates: int) -> dict[tuple[int, ...], int] | None:
-    ends = np.flatnonzero(numbers == 0)  # each line's closing 0
-    firsts = np.concatenate(([0], ends[:-1] + 1))  # each line's weight
-    is_mark = np.ones(numbers.size, dtype=np.bool_)
+    ends = np.flatnonzero(tokens == 0)  # each line's closing 0: no other number can be 0
+    firsts = np.empty_like(ends)
+    firsts[0] = 0
+    firsts[1:] = ends[:-1] + 1
+    is_mark = np.ones(tokens.size, dtype=np.bool_)
     is_mark[firsts] = False
     is_mark[ends] = False
-    marks = numbers[is_mark] - 1
-    if marks.size and (int(marks.min()) < 0 or int(marks.max()) >= n_candidates):
+    numbers = tokens[is_mark]
+    if numbers.size and int(numbers.max()) > n_candidates:
         return None
-    per_line = ends - firsts - 1
-    if _any_repeat(marks, per_line, n_candidates):
+    lengths = ends - firsts - 1
+    if _any_repeat(numbers, lengths, n_candidates):
         return None
-    return _merge(numbers[firsts], marks, per_line)
+    small = np.uint16 if n_candidates < 2**16 else np.int32
+    words = _pack(numbers, lengths, n_candidates)
+    return _Lines(numbers.astype(small), lengths, tokens[firsts], words)
 
 
-def _any_repeat(candidates: Ints, per_line: Ints, n_candidates: int) -> bool:
-    """True if a line ranks a candidate twice."""
-    if not candidates.size:
-        return False
-    nonempty = per_line > 0
-    offsets = (np.cumsum(per_line) - per_line)[nonempty]
-    words = (n_candidates + 63) // 64
-    if words > 2:
-        # Many candidates: sort (line, candidate) pairs and look for a repeat.
-        line = np.repeat(np.arange(per_line.size, dtype=np.int64), per_line)
-        return bool(np.unique(line * n_candidates + candidates).size != candidates.size)
-    # A bit per candidate, OR-ed along each line: fewer bits than marks means a repeat.
-    bits = np.zeros((candidates.size, words), dtype=np.uint64)
-    bits[np.arange(candidates.size), candidates // 64] = np.left_shift(
-        np.uint64(1), (candidates % 64).astype(np.uint64)
-    )
-    seen = np.bitwise_count(np.bitwise_or.reduceat(bits, offsets, axis=0)).sum(axis=1)
-    return bool(np.any(seen != per_line[nonempty]))
+def _numbers(section: str) -> Ints | None:
+    """Every number of a plain section, in order, or None if the section is not plain.
 
-
-def _merge(weights: Ints, marks: Ints, per_line: Ints) -> dict[tuple[int, ...], int]:
-    """Identical rankings merged, their weights added.
-
-    Rankings of one length come out of a matrix as tuples made by ``zip`` (in C), which is
-    several times quicker than slicing a tuple for each line.
+    Plain: only digits, single spaces and newlines; every line ``W c1 ... 0`` with at least a
+    weight and the closing 0, and no number but the closing one starting with 0. Then the zeros
+    split the numbers into lines exactly as the line-by-line reader would.
     """
-    starts = np.cumsum(per_line) - per_line
-    order = np.argsort(per_line, kind="stable")
-    rankings: list[tuple[int, ...]] = []
-    for lines in np.split(order, np.flatnonzero(np.diff(per_line[order])) + 1):
-        length = int(per_line[lines[0]])
-        if length == 0:
-            rankings.extend([()] * lines.size)
-            continue
-        cells = marks[starts[lines][:, None] + np.arange(length)]
-        rankings.extend(zip(*cells.T.tolist(), strict=True))
-    if int(weights.min()) == int(weights.max()) == 1:
-        return dict(Counter(rankings))  # counted in C: the usual case of one paper a line
-    merged: dict[tuple[int, ...], int] = {}
-    get = merged.get
-    for ranking, weight in zip(rankings, weights[order].tolist(), strict=True):
-        merged[ranking] = get(ranking, 0) + weight
-    return merged
+    if not section.isascii() or not section.endswith("\n"):
+        return None
+    data = np.frombuffer(section.encode("ascii"), dtype=np.uint8)
+    if int(data.max()) > ord("9"):
+        return None
+    gaps = np.flatnonzero(data < ord("0"))  # the one space or newline closing each number
+    closing = data[gaps] == ord("\n")
+    if not np.all(closing | (data[gaps] == ord(" "))):
+        return None  # a tab, a comma, a minus sign, ...: the careful reader decides
+    starts = np.empty_like(gaps)
+    starts[0] = 0
+    starts[1:] = gaps[:-1] + 1
+    widths = gaps - starts
+    if int(widths.min()) < 1 or int(widths.max()) > _DIGITS:
+        return None  # two spaces, a space at either end of a line, a blank line; or too long
+    leading_zero = data[starts] == ord("0")
+    if not np.array_equal(leading_zero, closing) or np.any(widths[closing] != 1):
+        return None  # a line not ending in " 0", a weight of 0, a leading zero, " 0 " inside
+    if closing[0] or np.any(closing[1:] & closing[:-1]):
+        return None  # a line "0" alone closes the ballots: the careful reader stops there
+    values = data[starts].astype(np.int64) - ord("0")
+    for k in range(1, int(widths.max())):
+        longer = np.flatnonzero(widths > k)
+        values[longer] = values[longer] * 10 + (data[starts[longer] + k] - ord("0"))
+    return values
+
+
+def _per_word(n_candidates: int) -> tuple[int, int]:
+    """Bits per candidate number, and numbers per 64-bit word."""
+    width = n_candidates.bit_length()
+    return width, 64 // width
+
+
+def _pack(numbers: Ints, lengths: Ints, n_candidates: int) -> Words:
+    """Each line's candidate numbers, a few to a 64-bit word in fixed-width bits, line by line.
+
+    A number is never 0, so two lines with the same count of words have the same words exactly
+    when they rank the same candidates in the same order.
+    """
+    if not numbers.size:
+        return np.zeros(0, dtype=np.uint64)
+    width, per_word = _per_word(n_candidates)
+    place = np.arange(int(lengths.max()), dtype=np.int64) % per_word
+    starts = np.cumsum(lengths) - lengths
+    position = np.arange(numbers.size, dtype=np.int64) - np.repeat(starts, lengths)
+    shift = (place * width).astype(np.uint64)[position]
+    packed = np.left_shift(numbers.view(np.uint64), shift)
+    return np.bitwise_or.reduceat(packed, np.flatnonzero((place == 0)[position]))
+
+
+def _group(lines: _Lines, n_candidates: int) -> RankingTable:
+    """Identical rankings merged exactly, in the order each first appears; weights added.
+
+    Lines with the same number of words are sorted on their words; equal neighbours are one
+    ranking.
+    """
+    _, per_word = _per_word(n_candidates)
+    lengths = lines.lengths
+    n_words = (lengths + per_word - 1) // per_word
+    first_word = np.cumsum(n_words) - n_words
+    firsts: list[Ints] = []
+    totals: list[Ints] = []
+    for k in np.unique(n_words).tolist():
+        rows = np.flatnonzero(n_words == k)
+        keys = lines.words[first_word[rows][:, None] + np.arange(k)]
+        if k == 0:
+            order = np.arange(rows.size)
+        elif k == 1:
+            order = np.argsort(keys[:, 0])
+        else:
+            order = np.lexsort(keys.T[::-1])
+        ordered = keys[order]
+        new = np.ones(rows.size, dtype=np.bool_)
+        new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+        heads = np.flatnonzero(new)
+        firsts.append(np.minimum.reduceat(rows[order], heads))  # the earliest line of each
+        totals.append(np.add.reduceat(lines.weights[rows[order]], heads))
+    first = np.concatenate(firsts)
+    order = np.argsort(first)
+    first = first[order]
+    keep = np.zeros(lengths.size, dtype=np.bool_)
+    keep[first] = True
+    kept = lines.numbers[np.repeat(keep, lengths)].astype(np.int32) - 1
+    return RankingTable(kept, lengths[first], np.concatenate(totals)[order])
+
+
+def _any_repeat(numbers: Ints, lengths: Ints, n_candidates: int) -> bool:
+    """True if a line names a candidate twice (``numbers`` 1 to N, lines end to end)."""
+    named = lengths > 0
+    if not named.any():
+        return False
+    marks = numbers - 1
+    if n_candidates > _BIT_SETS_UP_TO:
+        row = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+        return bool(np.unique(row * n_candidates + marks).size != marks.size)
+    # A bit per candidate, OR-ed along each line: fewer bits set than marks is a repeat.
+    starts = (np.cumsum(lengths) - lengths)[named]
+    bit = np.left_shift(np.uint64(1), (marks & 63).astype(np.uint64))
+    word = marks >> 6
+    seen = np.zeros(starts.size, dtype=np.int64)
+    for w in range((n_candidates + 63) // 64):
+        in_word = np.where(word == w, bit, np.uint64(0))
+        seen += np.bitwise_count(np.bitwise_or.reduceat(in_word, starts))
+    return bool(np.any(seen != lengths[named]))

@@ -12,8 +12,14 @@ from pathlib import Path
 import click
 
 from governance.counting import blt, sheet
-from governance.counting.methods import EQUAL_RANKINGS_ALLOWED, METHOD_NAMES, get_method
-from governance.counting.model import CountingError, Election, Lot
+from governance.counting.constraints import Constraints, read_constraints
+from governance.counting.methods import EQUAL_RANKINGS_ALLOWED, METHOD_NAMES, count, get_method
+from governance.counting.model import CountingError, Election
+
+CONSTRAINTS_HELP = """category limits, a JSON file: {"categories": {CANDIDATE: {DIMENSION: VALUE}},
+"limits": {DIMENSION: {VALUE: {"minimum": N, "maximum": N}}}}. CANDIDATE is the candidate's
+number in FILE (1 to N) or name; VALUE "*" in limits means every value of the dimension without
+its own limit. For block and the STV methods; see docs/constraints.md"""
 
 
 @click.command("count")
@@ -31,15 +37,39 @@ from governance.counting.model import CountingError, Election, Lot
     show_default=True,
     help="count sheet as a text table or JSON",
 )
-def count_command(file: Path, method: str, seats: int | None, seed: int, output: str) -> None:
+@click.option(
+    "--constraints",
+    "limits",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.json",
+    help=CONSTRAINTS_HELP,
+)
+def count_command(
+    file: Path, method: str, seats: int | None, seed: int, output: str, limits: Path | None
+) -> None:
     """Count the ballots in FILE (BLT format) and print the count sheet."""
     try:
+        get_method(method)  # an unavailable method is refused before the file is read
         election = blt.load_blt(file, allow_equal_rankings=method in EQUAL_RANKINGS_ALLOWED)
         election = _with_seats(election, seats)
-        result = get_method(method)(election, Lot(seed))
+        rules = None if limits is None else _load_constraints(limits, election)
+        result = count(election, method, seed=seed, constraints=rules)
     except CountingError as error:
         raise click.ClickException(str(error)) from error
     click.echo(sheet.to_json(result) if output == "json" else sheet.to_text(result), nl=False)
+
+
+def _load_constraints(path: Path, election: Election) -> Constraints:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise CountingError(f"{path}: cannot read the file ({error.strerror})") from error
+    except UnicodeDecodeError as error:
+        raise CountingError(f"{path}: not a UTF-8 text file") from error
+    try:
+        return read_constraints(text, election.candidates)
+    except CountingError as error:
+        raise CountingError(f"{path}: {error}") from error
 
 
 def _with_seats(election: Election, seats: int | None) -> Election:

@@ -13,13 +13,12 @@ transfer, ERS97 glossary 6.1). All arithmetic is on integers; nothing is a binar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
 
-from governance.counting.model import CountingError, Election
+from governance.counting.model import CountingError, Election, RankingTable
 
 IntArray = npt.NDArray[np.int64]
 SmallArray = npt.NDArray[np.int32]
@@ -47,19 +46,13 @@ class PaperStore:
     def __init__(self, election: Election) -> None:
         candidates = len(election.candidates)
         groups = election.ballots
-        if any(map(attrgetter("levels"), groups)):
+        if not isinstance(groups, RankingTable) and any(map(attrgetter("levels"), groups)):
             raise CountingError("ERS97 does not allow equal rankings (5.1.2, 6.17)")
-        rankings = list(map(attrgetter("ranking"), groups))
-        rows = len(rankings)
-        length = np.fromiter(map(len, rankings), dtype=np.int64, count=rows)
-        count = np.fromiter(map(attrgetter("count"), groups), dtype=np.int64, count=rows)
-        try:
-            flat = np.fromiter(
-                chain.from_iterable(rankings), dtype=np.int32, count=int(length.sum())
-            )
-        except OverflowError as error:
-            raise CountingError("a ballot names a candidate that does not exist") from error
-        _check_input(flat, count, candidates)
+        table = RankingTable.of(groups)  # a big file's table is used as it is, without objects
+        length, count = table.lengths, table.counts
+        rows = length.size
+        _check_input(table.marks, count, candidates)
+        flat = table.marks.astype(np.int32, copy=False)
         self.flat: SmallArray = flat
         self.start: IntArray = np.cumsum(length) - length
         self.length: IntArray = length
@@ -149,7 +142,7 @@ class PaperStore:
         return self.tally(np.arange(self.holder.size, dtype=np.int64), self.holder, self.value)
 
 
-def _check_input(flat: SmallArray, count: IntArray, candidates: int) -> None:
+def _check_input(flat: npt.NDArray[np.integer], count: IntArray, candidates: int) -> None:
     if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= candidates):
         raise CountingError("a ballot names a candidate that does not exist")
     if count.size and int(count.min()) < 0:

@@ -73,6 +73,11 @@ class Ers97Count:
     def places(self) -> int:
         return self.seats - len(self.sheet.elected)
 
+    @property
+    def fillable(self) -> int:
+        """Places the continuing candidates can still fill: the ``places`` a guard works to."""
+        return min(self.places, int(np.count_nonzero(self.status == CONTINUING)))
+
     def surplus(self, candidate: int) -> int:
         return int(self.votes[candidate]) - self.quota
 
@@ -154,7 +159,9 @@ class Ers97Count:
 
     def elect_if_allowed(self, candidate: int, vote: int, clause: str, notes: list[str]) -> bool:
         if self.guard is not None:
-            reason = self.guard.barred(candidate, self.continuing, self.sheet.elected, self.places)
+            reason = self.guard.barred(
+                candidate, self.continuing, self.sheet.elected, self.fillable
+            )
             if reason is not None:
                 self.bar(candidate, reason, notes)
                 return False
@@ -179,7 +186,7 @@ class Ers97Count:
 
     def apply_constraints(self, guard: ConstraintGuard) -> bool:
         """Our extension (constraints.py), before each stage: forced in, barred out."""
-        forced = guard.must_elect(self.continuing, self.sheet.elected, self.places)
+        forced = guard.must_elect(self.continuing, self.sheet.elected, self.fillable)
         if forced:
             self.stage += 1
             order = sorted(forced, key=lambda c: (-int(self.votes[c]), c))
@@ -190,7 +197,7 @@ class Ers97Count:
             return True
         barred = dict(self.barred)  # barred while being deemed elected: decisions already made
         self.barred = {}
-        now = guard.barred_now(self.continuing, self.sheet.elected, self.places)
+        now = guard.barred_now(self.continuing, self.sheet.elected, self.fillable)
         for candidate, reason in sorted(now.items()):
             self.notes.append(f"{self.name(candidate)} excluded: {reason}")
         if not barred and not now:
@@ -222,7 +229,7 @@ class Ers97Count:
     def deferral(self, total: int) -> str | None:
         continuing = self.continuing
         if self.guard is not None and self.guard.protected(
-            continuing, self.sheet.elected, self.places
+            continuing, self.sheet.elected, self.fillable
         ):
             return None
         ascending = sorted(int(self.votes[c]) for c in continuing)
@@ -270,14 +277,14 @@ class Ers97Count:
         leave the limits impossible to meet."""
         if self.guard is None:
             return self.bulk(continuing, continuing)
-        protected = self.guard.protected(continuing, self.sheet.elected, self.places)
+        protected = self.guard.protected(continuing, self.sheet.elected, self.fillable)
         eligible = [c for c in continuing if c not in protected]
         for candidate in sorted(protected):
             self.notes.append(f"{self.name(candidate)} {protected[candidate]}")
         if protected:
             return self.lowest(eligible, 1), "lowest of those not protected by a constraint (5.2.5)"
         group, reason = self.bulk(continuing, eligible)
-        if self.guard.can_exclude(group, continuing, self.sheet.elected, self.places):
+        if self.guard.can_exclude(group, continuing, self.sheet.elected, self.fillable):
             return group, reason
         names = ", ".join(self.name(c) for c in group)
         self.notes.append(f"{names} not excluded together: the category limits forbid it")

@@ -1,15 +1,21 @@
 """The counting methods by name, each imported only when a count asks for it.
 
-Every method is ``count(election, lot) -> CountSheet``. Importing this registry loads no method
-module (nor NumPy), so the web app and the command line start quickly.
+Every method is ``count(election, lot) -> CountSheet``; those that enforce category limits (block
+and the STV counts) also take ``constraints=`` (``constraints.py``). Importing this registry loads
+no method module (nor NumPy), so the web app and the command line start quickly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from importlib import import_module
+from inspect import signature
+from typing import TYPE_CHECKING
 
 from governance.counting.model import CountingError, CountSheet, Election, Lot
+
+if TYPE_CHECKING:
+    from governance.counting.constraints import Constraints
 
 Method = Callable[[Election, Lot], CountSheet]
 
@@ -74,6 +80,27 @@ def get_method(name: str) -> Method:
         raise CountingError(f"the {name} method is not available: {error}") from error
 
 
-def count(election: Election, method: str, *, seed: int = 0) -> CountSheet:
-    """Count ``election`` by ``method`` with lots drawn from ``seed``."""
-    return get_method(method)(election, Lot(seed))
+def takes_constraints(method: str) -> bool:
+    """Does ``method`` enforce category limits (a ``constraints`` keyword)?"""
+    return "constraints" in signature(get_method(method)).parameters
+
+
+def count(
+    election: Election, method: str, *, seed: int = 0, constraints: Constraints | None = None
+) -> CountSheet:
+    """Count ``election`` by ``method`` with lots drawn from ``seed``, within ``constraints``."""
+    counter = get_method(method)
+    if constraints is None:
+        return counter(election, Lot(seed))
+    if not takes_constraints(method):
+        able = ", ".join(name for name in _WHERE if _can_constrain(name))
+        raise CountingError(f"the {method} method does not take category limits; use {able}")
+    constrained: Callable[..., CountSheet] = counter
+    return constrained(election, Lot(seed), constraints=constraints)
+
+
+def _can_constrain(name: str) -> bool:
+    try:
+        return takes_constraints(name)
+    except CountingError:  # a method whose module is not there yet
+        return False

@@ -3,6 +3,10 @@
 Pure standard library: this package is used from the command line and imported by the web app,
 and must load neither SQLAlchemy nor Litestar.
 
+A big ballot file's rankings stay in NumPy arrays (:class:`RankingTable`), which the STV engines
+read directly; this module itself never imports NumPy, so the registry and the command line start
+without it.
+
 Votes on the count sheet are exact :class:`fractions.Fraction` values whatever arithmetic the rule
 uses internally (scaled integers for Scottish STV's 5 decimals, ERS97's 2 decimals, Meek's 9);
 ``CountSheet.decimals`` says how many places the rule works in, for display.
@@ -11,9 +15,15 @@ uses internally (scaled integers for Scottish STV's 5 decimals, ERS97's 2 decima
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import chain
+from typing import TYPE_CHECKING, overload
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 
 class CountingError(ValueError):
@@ -34,19 +44,93 @@ class BallotGroup:
     levels: tuple[tuple[int, ...], ...] = ()
 
 
+class RankingTable(Sequence[BallotGroup]):
+    """Distinct strict rankings held as arrays: the ballots of a big file, read without objects.
+
+    Row ``i`` is the group of ``counts[i]`` papers whose ranking is the next ``lengths[i]``
+    entries of ``marks`` (0-based candidates, best first; rows end to end). As a sequence it
+    yields the same :class:`BallotGroup` values a tuple of groups would, made on demand, so any
+    method can count it; the STV engines read the arrays instead (``RankingTable.of``).
+    """
+
+    __slots__ = ("counts", "lengths", "marks")
+
+    def __init__(
+        self,
+        marks: npt.NDArray[np.integer],
+        lengths: npt.NDArray[np.int64],
+        counts: npt.NDArray[np.int64],
+    ) -> None:
+        self.marks = marks
+        self.lengths = lengths
+        self.counts = counts
+
+    @classmethod
+    def of(cls, ballots: Sequence[BallotGroup]) -> RankingTable:
+        """``ballots`` as a table (itself if it is one); ``levels`` are not carried over."""
+        if isinstance(ballots, RankingTable):
+            return ballots
+        import numpy as np  # only for a count: importing this module must not load NumPy
+
+        rankings = [g.ranking for g in ballots]
+        lengths = np.fromiter(map(len, rankings), np.int64, len(rankings))
+        try:
+            marks = np.fromiter(chain.from_iterable(rankings), np.int64, int(lengths.sum()))
+            counts = np.fromiter((g.count for g in ballots), np.int64, len(rankings))
+        except OverflowError as error:
+            raise CountingError("a ballot names a candidate that does not exist") from error
+        return cls(marks, lengths, counts)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    @overload
+    def __getitem__(self, index: int) -> BallotGroup: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[BallotGroup, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> BallotGroup | tuple[BallotGroup, ...]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        row = range(len(self))[index]
+        start = int(self.lengths[:row].sum())
+        ranking = tuple(self.marks[start : start + int(self.lengths[row])].tolist())
+        return BallotGroup(ranking, int(self.counts[row]))
+
+    def __iter__(self) -> Iterator[BallotGroup]:
+        marks: list[int] = self.marks.tolist()
+        at = 0
+        for length, count in zip(self.lengths.tolist(), self.counts.tolist(), strict=True):
+            yield BallotGroup(tuple(marks[at : at + length]), count)
+            at += length
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))  # equal to the tuple of the same groups, so hashed like it
+
+    def __repr__(self) -> str:
+        return f"RankingTable({len(self)} rankings, {int(self.counts.sum())} papers)"
+
+
 @dataclass(frozen=True, slots=True)
 class Election:
     """A contest's candidates and ballots, identical rankings already grouped.
 
     ``withdrawn`` candidates stand in the file but not in the count: methods pass over them as if
     they were not on the paper. Blank papers (empty rankings) are kept in ``ballots`` so that a
-    count sheet can report them as invalid; ``valid_groups()`` leaves them out.
+    count sheet can report them as invalid; ``valid_groups()`` leaves them out. ``ballots`` is a
+    tuple of groups, or a :class:`RankingTable` when a big file was read.
     """
 
     title: str
     candidates: tuple[str, ...]
     seats: int
-    ballots: tuple[BallotGroup, ...]
+    ballots: Sequence[BallotGroup]
     withdrawn: frozenset[int] = frozenset()
     tie_order: tuple[int, ...] = ()  # a BLT ``[tie ...]`` line: candidates in tie-break order
 

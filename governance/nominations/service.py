@@ -7,8 +7,10 @@ SHA-256. Supporters live in ``supporters.py``, the returning officer's review in
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,10 +25,16 @@ from governance.elections import service as elections
 from governance.elections.lifecycle import Action
 from governance.elections.models import Contest, Election
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
-from governance.i18n import _
+from governance.i18n import N_, _
 from governance.members.eligibility import RuleError, describe_failure
 from governance.members.models import Member, MemberStatus
-from governance.nominations.models import Candidate, Nomination, NominationState, SupportState
+from governance.nominations.models import (
+    Candidate,
+    Nomination,
+    NominationState,
+    SupportRole,
+    SupportState,
+)
 from governance.nominations.photo import process_photo
 from governance.nominations.statement import check_statement, count_words
 
@@ -84,7 +92,9 @@ def accepting(election: Election) -> bool:
 
 
 def require(election: Election, action: Action, message: str) -> None:
-    """The lifecycle decides on the server clock; a late or early step is refused (409)."""
+    """The lifecycle decides on the server clock; a late or early step is refused (409).
+
+    ``message`` is marked with ``N_`` by the caller and translated where it is shown."""
     elections.require(election, action, message)
 
 
@@ -147,6 +157,7 @@ async def open_contests(session: AsyncSession, account: Account) -> list[Standin
     return [
         Standing(election, contest, stand_failure(contest, member), own.get(contest.id))
         for election in rows
+        if accepting(election)
         for contest in election.contests
     ]
 
@@ -157,6 +168,79 @@ async def nominations_of(session: AsyncSession, member_id: int) -> list[Nominati
             select(Nomination).where(Nomination.member_id == member_id).order_by(Nomination.id)
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Confirmed supporters against what the election asks for; complete means enough of both."""
+
+    proposers: int
+    proposers_required: int
+    seconders: int
+    seconders_required: int
+
+    @property
+    def complete(self) -> bool:
+        return (
+            self.proposers >= self.proposers_required and self.seconders >= self.seconders_required
+        )
+
+
+def required(election: Election, role: str) -> int:
+    if role == SupportRole.PROPOSER.value:
+        return election.proposers_required
+    return election.seconders_required
+
+
+class Answered(Protocol):
+    """A support as ``progress`` reads it: a ``Support`` row or the review's lighter copy."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def responded_at(self) -> datetime | None: ...
+
+
+def progress(election: Election, supports: Sequence[Answered]) -> Progress:
+    """Only supports confirmed before the close count (confirming is refused after it anyway)."""
+
+    def confirmed(role: SupportRole) -> int:
+        return sum(
+            1
+            for s in supports
+            if s.role == role.value
+            and s.state == SupportState.CONFIRMED.value
+            and s.responded_at is not None
+            and s.responded_at < election.nominations_close_at
+        )
+
+    return Progress(
+        confirmed(SupportRole.PROPOSER),
+        election.proposers_required,
+        confirmed(SupportRole.SECONDER),
+        election.seconders_required,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Own:
+    """One of the signed-in member's nominations, with how far its supporters have got."""
+
+    nomination: Nomination
+    contest: Contest
+    election: Election
+    progress: Progress
+
+
+async def own_with_progress(session: AsyncSession, account: Account) -> list[Own]:
+    member = await own_member(session, account)
+    rows = []
+    for nomination in await nominations_of(session, member.id):
+        election, contest = await announced_contest(session, nomination.contest_id)
+        rows.append(Own(nomination, contest, election, progress(election, nomination.supports)))
+    return rows
 
 
 def _checked(submission: Submission, word_limit: int) -> tuple[str, bytes | None]:
@@ -195,7 +279,7 @@ async def nominate(
 ) -> Nomination:
     """Stand in a contest: eligible, in the window, once; audited and committed."""
     election, contest = await announced_contest(session, contest_id)
-    require(election, Action.NOMINATE, "Nominations are not open, so nothing was submitted.")
+    require(election, Action.NOMINATE, N_("Nominations are not open, so nothing was submitted."))
     member = await own_member(session, account)
     if (failure := stand_failure(contest, member)) is not None:
         raise Forbidden(
@@ -260,7 +344,7 @@ async def edit(
     session: AsyncSession, account: Account, nomination_id: int, submission: Submission
 ) -> Nomination:
     election, _contest, nomination = await own_nomination(session, account, nomination_id)
-    require(election, Action.NOMINATE, "Nominations have closed, so nothing was changed.")
+    require(election, Action.NOMINATE, N_("Nominations have closed, so nothing was changed."))
     _standing(nomination)
     statement, jpeg = _checked(submission, election.statement_word_limit)
     nomination.statement = statement
@@ -286,7 +370,7 @@ async def withdraw(session: AsyncSession, account: Account, nomination_id: int) 
     """Withdraw for good, as a withdrawal of candidature is final in UK election practice; the
     supporters' open requests and confirmations lapse with it."""
     election, _contest, nomination = await own_nomination(session, account, nomination_id)
-    require(election, Action.NOMINATE, "Nominations have closed, so the nomination stands.")
+    require(election, Action.NOMINATE, N_("Nominations have closed, so the nomination stands."))
     _standing(nomination)
     now = clock.now()
     nomination.state, nomination.withdrawn_at, nomination.updated_at = (

@@ -16,7 +16,7 @@ from governance.accounts.models import Account
 from governance.elections.lifecycle import Action
 from governance.elections.models import Contest, Election
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
-from governance.i18n import _
+from governance.i18n import N_, _
 from governance.members.models import Member, MemberStatus
 from governance.nominations.models import (
     Nomination,
@@ -26,33 +26,19 @@ from governance.nominations.models import (
     SupportState,
 )
 from governance.nominations.service import (
+    accepting,
     announced_contest,
     audit,
     failed_rule,
     own_member,
     own_nomination,
     require,
+    required,
 )
 from governance.notify.service import enqueue
 
 SEARCH_LIMIT = 10
 OPEN_STATES = (SupportState.REQUESTED.value, SupportState.CONFIRMED.value)
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """Confirmed supporters against what the election asks for; complete means enough of both."""
-
-    proposers: int
-    proposers_required: int
-    seconders: int
-    seconders_required: int
-
-    @property
-    def complete(self) -> bool:
-        return (
-            self.proposers >= self.proposers_required and self.seconders >= self.seconders_required
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,33 +50,6 @@ class Asked:
     contest: Contest
     election: Election
     answerable: bool
-
-
-def required(election: Election, role: str) -> int:
-    if role == SupportRole.PROPOSER.value:
-        return election.proposers_required
-    return election.seconders_required
-
-
-def progress(election: Election, supports: list[Support]) -> Progress:
-    """Only supports confirmed before the close count (confirming is refused after it anyway)."""
-
-    def confirmed(role: SupportRole) -> int:
-        return sum(
-            1
-            for s in supports
-            if s.role == role.value
-            and s.state == SupportState.CONFIRMED.value
-            and s.responded_at is not None
-            and s.responded_at < election.nominations_close_at
-        )
-
-    return Progress(
-        confirmed(SupportRole.PROPOSER),
-        election.proposers_required,
-        confirmed(SupportRole.SECONDER),
-        election.seconders_required,
-    )
 
 
 async def members_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Member]:
@@ -135,7 +94,7 @@ async def ask(
 ) -> Support:
     """Name a member as proposer or seconder and email them; audited and committed."""
     election, contest, nomination = await own_nomination(session, account, nomination_id)
-    require(election, Action.SUPPORT, "Nominations are not open, so nobody was asked.")
+    require(election, Action.SUPPORT, N_("Nominations are not open, so nobody was asked."))
     if nomination.state != NominationState.SUBMITTED.value:
         raise Conflict(_("This nomination has been withdrawn."))
     if role not in {r.value for r in SupportRole}:
@@ -182,7 +141,7 @@ async def ask(
             "nominee": nominee.name,
             "contest": contest.name,
             "election": election.title,
-            "role": role,
+            "role": _("proposer") if role == SupportRole.PROPOSER.value else _("seconder"),
             "link": f"{base_url}/my/nominations",
         },
     )
@@ -230,7 +189,7 @@ async def take_back(
 ) -> None:
     """The nominee withdraws a request (say, nobody answers); audited and committed."""
     election, _contest, nomination = await own_nomination(session, account, nomination_id)
-    require(election, Action.SUPPORT, "Nominations have closed, so the supporters stand.")
+    require(election, Action.SUPPORT, N_("Nominations have closed, so the supporters stand."))
     support = next((s for s in nomination.supports if s.id == support_id), None)
     if support is None or support.state not in OPEN_STATES:
         raise NotFound(_("There is no open request with this number on your nomination."))
@@ -262,13 +221,10 @@ async def asked_of(session: AsyncSession, account: Account) -> list[Asked]:
     }
     nominees = await members_by_id(session, {n.member_id for n in found.values()})
     rows = []
-    now = clock.now()
     for support in supports:
         nomination = found[support.nomination_id]
         election, contest = await announced_contest(session, nomination.contest_id)
-        answerable = support.state == SupportState.REQUESTED.value and (
-            election.nominations_open_at <= now < election.nominations_close_at
-        )
+        answerable = support.state == SupportState.REQUESTED.value and accepting(election)
         rows.append(Asked(support, nominees[nomination.member_id], contest, election, answerable))
     return rows
 
@@ -283,7 +239,7 @@ async def _asked(
     if nomination is None:  # the foreign key rules it out; keeps the type checker honest
         raise NotFound(_("Nobody has asked you for this support."))
     election, contest = await announced_contest(session, nomination.contest_id)
-    require(election, Action.SUPPORT, "Nominations have closed, so you can no longer answer.")
+    require(election, Action.SUPPORT, N_("Nominations have closed, so you can no longer answer."))
     if nomination.state != NominationState.SUBMITTED.value:
         raise Conflict(_("The nominee has withdrawn this nomination."))
     return election, contest, nomination, support

@@ -214,3 +214,32 @@ async def test_commit_refused_when_the_register_changed_since_the_check(
     assert "belongs to member Z9 on the register" in refused.text
     assert "Sign out" in refused.text, "the page still knows who is signed in"
     assert await db.scalar(select(func.count()).select_from(Member)) == 1
+
+
+async def test_commit_form_can_lapse_members_missing_from_the_file(
+    client: AsyncTestClient[Any], db: AsyncSession, _uploads: Path
+) -> None:
+    await _admin(client, db)
+    now = clock.now()
+    db.add(
+        Member(
+            membership_number="Z9", name="Zed", email="zed@example.org", organisation="",
+            region="", category="", status="active", joined_on=None, attributes={},
+            created_at=now, updated_at=now,
+        )
+    )  # fmt: skip
+    await db.commit()
+    report = await _upload(client, GOOD)
+    assert "Lapse the 1 active member who is not in this file" in report.text
+    done = await client.post(
+        f"/admin/members/import/{_kept_digest(_uploads)}/commit",
+        data={"_csrf_token": csrf_from(report), "lapse_absent": "true"},
+    )
+    assert done.status_code == 200
+    assert "<dt>Absent members lapsed</dt><dd>1</dd>" in done.text
+    status = await db.scalar(
+        select(Member.status)
+        .where(Member.membership_number == "Z9")
+        .execution_options(populate_existing=True)
+    )
+    assert status == "lapsed"

@@ -46,12 +46,19 @@ async def test_an_eligible_member_nominates_themself_and_it_is_audited(
     await _standing_member(client, db)
     contest = held.contests[0]
     assert f"/my/nominations/new/{contest.id}" in (await client.get("/my/nominations")).text
+    form = await client.get(f"/my/nominations/new/{contest.id}")
+    assert f'hx-post="/my/nominations/word-count/{contest.id}"' in form.text
     response = await nominate(client, contest.id)
     assert response.status_code == 303
     nomination = await db.scalar(select(Nomination))
     assert nomination is not None and nomination.statement == STATEMENT
     assert response.headers["location"] == f"/my/nominations/{nomination.id}"
-    assert "Your nomination for National seats" in (await client.get(response.headers["location"])).text
+    assert (
+        "Your nomination for National seats"
+        in (await client.get(response.headers["location"])).text
+    )
+    mine = await client.get("/my/nominations")
+    assert "Waiting for supporters" in mine.text and "0 of 1 proposers" in mine.text
     event = await db.scalar(select(AuditEvent).where(AuditEvent.action == "nomination.submitted"))
     assert event is not None and event.chain == f"election:{held.id}"
     assert "statement_sha256" in event.payload and STATEMENT not in str(event.payload)
@@ -61,8 +68,9 @@ async def test_an_eligible_member_nominates_themself_and_it_is_audited(
 async def test_an_ineligible_member_is_told_which_rule_they_fail_and_nothing_is_stored(
     client: AsyncTestClient[Any], db: AsyncSession
 ) -> None:
-    held = await election(db, contests=[{"name": "London seat", "seats": 1,
-                                         "stand_rule": 'region = "London"'}])  # fmt: skip
+    held = await election(
+        db, contests=[{"name": "London seat", "seats": 1, "stand_rule": 'region = "London"'}]
+    )
     await _standing_member(client, db, region="North West")
     contest = held.contests[0]
     page = await client.get(f"/my/nominations/new/{contest.id}")
@@ -144,8 +152,11 @@ async def test_someone_elses_nomination_cannot_be_seen_edited_or_withdrawn(
     await as_user(client, await with_account(db, other))
     assert (await client.get(f"/my/nominations/{nomination.id}")).status_code == 404
     csrf = await token(client)
-    withdraw = await client.post(f"/my/nominations/{nomination.id}/withdraw",
-                                 data={"_csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+    withdraw = await client.post(
+        f"/my/nominations/{nomination.id}/withdraw",
+        data={"_csrf_token": csrf},
+        follow_redirects=False,
+    )
     assert withdraw.status_code == 404
     await db.refresh(nomination)
     assert nomination.state == "submitted"
@@ -215,9 +226,12 @@ async def test_a_photo_is_reencoded_and_served_privately_until_published(
     assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
     assert served.content != original and served.content.startswith(b"\xff\xd8")
     assert served.headers["cache-control"] == "private, no-cache"
-    again = await client.get(f"/nominations/{nomination.id}/photo",
-                             headers={"if-none-match": served.headers["etag"]})  # fmt: skip
+    again = await client.get(
+        f"/nominations/{nomination.id}/photo", headers={"if-none-match": served.headers["etag"]}
+    )
     assert again.status_code == 304
+    edit_page = await client.get(f"/my/nominations/{nomination.id}/edit")
+    assert f'src="/nominations/{nomination.id}/photo"' in edit_page.text
     client.cookies.clear()
     assert (await client.get(f"/nominations/{nomination.id}/photo")).status_code == 404
 
@@ -265,8 +279,9 @@ async def test_accounts_that_are_not_members_cannot_nominate(
     await as_user(client, await staff(db, "ro@example.org", Role.RETURNING_OFFICER))
     assert (await client.get(f"/my/nominations/new/{held.contests[0].id}")).status_code == 403
     client.cookies.clear()
-    anonymous = await client.get(f"/my/nominations/new/{held.contests[0].id}",
-                                 follow_redirects=False)  # fmt: skip
+    anonymous = await client.get(
+        f"/my/nominations/new/{held.contests[0].id}", follow_redirects=False
+    )
     assert anonymous.status_code in (302, 303, 307)
     assert await _count(db) == 0
 
@@ -290,12 +305,18 @@ async def test_a_nomination_is_edited_and_withdrawn_until_the_close(
     at(CLOSED)
     late = await client.post(edit, data=fields, files=empty, follow_redirects=False)
     assert late.status_code == 409
-    late_withdrawal = await client.post(f"/my/nominations/{nomination.id}/withdraw",
-                                        data={"_csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+    late_withdrawal = await client.post(
+        f"/my/nominations/{nomination.id}/withdraw",
+        data={"_csrf_token": csrf},
+        follow_redirects=False,
+    )
     assert late_withdrawal.status_code == 409
     at(CLOSED - (CLOSED - held.nominations_open_at) / 2)
-    withdrawn = await client.post(f"/my/nominations/{nomination.id}/withdraw",
-                                  data={"_csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+    withdrawn = await client.post(
+        f"/my/nominations/{nomination.id}/withdraw",
+        data={"_csrf_token": csrf},
+        follow_redirects=False,
+    )
     assert withdrawn.status_code == 303
     await db.refresh(nomination)
     assert nomination.state == "withdrawn"

@@ -46,21 +46,31 @@ async def election(
 ) -> Election:
     """An election for a fresh body whose nominations are open at NOW."""
     at(NOW)
-    body = Body(name=f"Body {next(_bodies)}", seats=36, term_months=24,
-                created_at=NOW)  # fmt: skip
+    body = Body(name=f"Body {next(_bodies)}", seats=36, term_months=24, created_at=NOW)
     db.add(body)
     await db.flush()
     values: dict[str, Any] = {
-        "statement_word_limit": 50, "proposers_required": 1, "seconders_required": 1,
-        "supporters_other_organisation": False, "supporters_distinct_organisations": False,
-        "max_supports_per_member": 2, "ballot_order": "alphabetical", **settings,
-    }  # fmt: skip
+        "statement_word_limit": 50,
+        "proposers_required": 1,
+        "seconders_required": 1,
+        "supporters_other_organisation": False,
+        "supporters_distinct_organisations": False,
+        "max_supports_per_member": 2,
+        "ballot_order": "alphabetical",
+        **settings,
+    }
     row = Election(
-        body_id=body.id, title="Policy Advisory Group 2027", description="",
-        nominations_open_at=NOW - timedelta(days=1), nominations_close_at=CLOSE,
-        voting_open_at=NOW + timedelta(days=14), voting_close_at=NOW + timedelta(days=21),
-        announced_at=NOW - timedelta(days=2) if announced else None, created_at=NOW, **values,
-    )  # fmt: skip
+        body_id=body.id,
+        title="Policy Advisory Group 2027",
+        description="",
+        nominations_open_at=NOW - timedelta(days=1),
+        nominations_close_at=CLOSE,
+        voting_open_at=NOW + timedelta(days=14),
+        voting_close_at=NOW + timedelta(days=21),
+        announced_at=NOW - timedelta(days=2) if announced else None,
+        created_at=NOW,
+        **values,
+    )
     for position, spec in enumerate(contests or [{"name": "National seats", "seats": 2}]):
         spec = {"stand_rule": "", "vote_rule": "", "method": "stv-scottish", **spec}
         row.contests.append(Contest(position=position, constraints=[], **spec))
@@ -73,9 +83,16 @@ async def member(
     db: AsyncSession, number: str, name: str, organisation: str = "", **fields: Any
 ) -> Member:
     values = {"region": "London", "category": "", "status": "active", **fields}
-    row = Member(membership_number=number, name=name, email=f"{number.lower()}@example.org",
-                 organisation=organisation, attributes={}, created_at=NOW, updated_at=NOW,
-                 **values)  # fmt: skip
+    row = Member(
+        membership_number=number,
+        name=name,
+        email=f"{number.lower()}@example.org",
+        organisation=organisation,
+        attributes={},
+        created_at=NOW,
+        updated_at=NOW,
+        **values,
+    )
     db.add(row)
     await db.commit()
     return row
@@ -107,17 +124,21 @@ async def token(client: AsyncTestClient[Any]) -> str:
 
 
 async def nominate(
-    client: AsyncTestClient[Any], contest_id: int, statement: str = STATEMENT,
-    declaration: bool = True, photo: bytes | None = None,
-) -> Response:  # fmt: skip
+    client: AsyncTestClient[Any],
+    contest_id: int,
+    statement: str = STATEMENT,
+    declaration: bool = True,
+    photo: bytes | None = None,
+) -> Response:
     """Submit the nomination form as a browser does: multipart, with the page's CSRF token."""
     page = await client.get(f"/my/nominations/new/{contest_id}")
     fields = {"statement": statement, "_csrf_token": csrf_from(page)}
     if declaration:
         fields["declaration"] = "on"
     files = {"photo": ("me.png", photo or b"", "image/png")}
-    return await client.post(f"/my/nominations/new/{contest_id}", data=fields, files=files,
-                             follow_redirects=False)  # fmt: skip
+    return await client.post(
+        f"/my/nominations/new/{contest_id}", data=fields, files=files, follow_redirects=False
+    )
 
 
 async def ask(
@@ -152,17 +173,32 @@ async def verified_actions(db: AsyncSession, election_id: int) -> list[str]:
 
 
 async def nominated(
-    db: AsyncSession, contest: Contest, person: Member, supporters: list[Member],
+    db: AsyncSession,
+    contest: Contest,
+    person: Member,
+    supporters: list[Member],
     statement: str = STATEMENT,
-) -> Nomination:  # fmt: skip
+) -> Nomination:
     """A nomination stored directly, its supporters (proposer first, then seconders) confirmed
     during the window: the shortcut for tests about what happens after the close."""
-    row = Nomination(contest_id=contest.id, member_id=person.id, statement=statement,
-                     declaration_at=NOW, submitted_at=NOW, updated_at=NOW)  # fmt: skip
+    row = Nomination(
+        contest_id=contest.id,
+        member_id=person.id,
+        statement=statement,
+        declaration_at=NOW,
+        submitted_at=NOW,
+        updated_at=NOW,
+    )
     for position, supporter in enumerate(supporters):
-        row.supports.append(Support(member_id=supporter.id, state="confirmed",
-                                    role="proposer" if position == 0 else "seconder",
-                                    requested_at=NOW, responded_at=NOW))  # fmt: skip
+        row.supports.append(
+            Support(
+                member_id=supporter.id,
+                state="confirmed",
+                role="proposer" if position == 0 else "seconder",
+                requested_at=NOW,
+                responded_at=NOW,
+            )
+        )
     db.add(row)
     await db.commit()
     return row

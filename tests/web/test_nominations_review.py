@@ -35,8 +35,10 @@ async def _field(db: AsyncSession, held: Election, names: list[str]) -> list[Nom
     found = []
     for number, name in enumerate(names):
         person = await member(db, f"N-{number}", name, f"Trust {number}")
-        helpers = [await member(db, f"P-{number}", f"Proposer {number}"),
-                   await member(db, f"S-{number}", f"Seconder {number}")]  # fmt: skip
+        helpers = [
+            await member(db, f"P-{number}", f"Proposer {number}"),
+            await member(db, f"S-{number}", f"Seconder {number}"),
+        ]
         found.append(await nominated(db, held.contests[0], person, helpers))
     return found
 
@@ -45,8 +47,13 @@ def _base(held: Election) -> str:
     return f"/ro/elections/{held.id}/nominations"
 
 
-async def _review(client: AsyncTestClient[Any], held: Election, nomination: Nomination,
-                  outcome: str, reason: str = "") -> Any:  # fmt: skip
+async def _review(
+    client: AsyncTestClient[Any],
+    held: Election,
+    nomination: Nomination,
+    outcome: str,
+    reason: str = "",
+) -> Any:
     page = f"{_base(held)}/{nomination.id}"
     return await post_form(client, page, page, {"outcome": outcome, "reason": reason})
 
@@ -69,13 +76,20 @@ async def test_review_waits_for_the_close_then_marks_and_mails_the_nominee(
     assert (await _review(client, held, first, "valid")).status_code == 303
     no_reason = await _review(client, held, second, "invalid")
     assert no_reason.status_code == 422 and "Give the reason" in no_reason.text
-    assert (await _review(client, held, second, "invalid", "Not a member of a trust.")).status_code == 303
+    assert (
+        await _review(client, held, second, "invalid", "Not a member of a trust.")
+    ).status_code == 303
     await db.refresh(second)
     assert second.review == "invalid" and second.review_reason == "Not a member of a trust."
-    mails = list(await db.scalars(
-        select(OutboxMessage).where(OutboxMessage.template == "nomination_reviewed")))  # fmt: skip
-    assert sorted(m.subject for m in mails) == ["Your nomination is not valid",
-                                                "Your nomination is valid"]  # fmt: skip
+    mails = list(
+        await db.scalars(
+            select(OutboxMessage).where(OutboxMessage.template == "nomination_reviewed")
+        )
+    )
+    assert sorted(m.subject for m in mails) == [
+        "Your nomination is not valid",
+        "Your nomination is valid",
+    ]
     actions = await verified_actions(db, held.id)
     assert actions == ["nomination.reviewed_valid", "nomination.reviewed_invalid"]
 
@@ -137,8 +151,9 @@ async def test_scrutineers_read_the_review_but_change_nothing(
 async def test_fewer_valid_candidates_than_seats_are_declared_elected_unopposed(
     client: AsyncTestClient[Any], db: AsyncSession
 ) -> None:
-    held = await election(db, contests=[{"name": "National", "seats": 2},
-                                        {"name": "Regional", "seats": 1}])  # fmt: skip
+    held = await election(
+        db, contests=[{"name": "National", "seats": 2}, {"name": "Regional", "seats": 1}]
+    )
     (only,) = await _field(db, held, ["Grace Hopper"])
     await _ro(client, db)
     at(CLOSED)
@@ -171,7 +186,9 @@ async def test_every_contest_unopposed_makes_the_election_elected_unopposed(
     await db.refresh(held)
     assert held.elected_unopposed_at == CLOSED
     assert (await verified_actions(db, held.id))[-2:] == [
-        "contest.elected_unopposed", "election.elected_unopposed"]  # fmt: skip
+        "contest.elected_unopposed",
+        "election.elected_unopposed",
+    ]
 
 
 async def test_publishing_fixes_an_alphabetical_order_and_shows_the_public_list(
@@ -221,8 +238,9 @@ async def test_a_random_order_is_drawn_from_a_seed_recorded_before_the_draw(
     assert actions[-2:] == ["candidates.seed_drawn", "candidates.published"]
     seed = exported[-2]["payload"]["seed"]
     assert held.ballot_seed == seed and len(seed) == 64
-    stored = list(await db.scalars(select(Candidate.nomination_id)
-                                   .order_by(Candidate.ballot_position)))  # fmt: skip
+    stored = list(
+        await db.scalars(select(Candidate.nomination_id).order_by(Candidate.ballot_position))
+    )
     entries = [(n.id, f"Candidate {letter}") for n, letter in zip(field, "ABCDEFGH", strict=True)]
     assert stored == drawn(entries, seed, held.contests[0].id), "anyone can redo the draw"
     assert drawn(entries, "another seed", held.contests[0].id) != stored

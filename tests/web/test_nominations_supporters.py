@@ -12,8 +12,8 @@ from test_nominations_arrange import (
     CLOSED,
     answer,
     as_user,
-    at,
     ask,
+    at,
     election,
     member,
     nominate,
@@ -28,9 +28,13 @@ from governance.notify.models import OutboxMessage
 
 
 async def _nominee(
-    client: AsyncTestClient[Any], db: AsyncSession, held: Election, number: str = "N-1",
-    name: str = "Grace Hopper", organisation: str = "Navy Trust",
-) -> Nomination:  # fmt: skip
+    client: AsyncTestClient[Any],
+    db: AsyncSession,
+    held: Election,
+    number: str = "N-1",
+    name: str = "Grace Hopper",
+    organisation: str = "Navy Trust",
+) -> Nomination:
     person = await member(db, number, name, organisation)
     await as_user(client, await with_account(db, person))
     assert (await nominate(client, held.contests[0].id)).status_code == 303
@@ -40,12 +44,18 @@ async def _nominee(
 
 
 async def _asked(
-    client: AsyncTestClient[Any], db: AsyncSession, nomination: Nomination, supporter: Member,
+    client: AsyncTestClient[Any],
+    db: AsyncSession,
+    nomination: Nomination,
+    supporter: Member,
     role: str = "proposer",
-) -> Support:  # fmt: skip
+) -> Support:
     assert (await ask(client, nomination.id, supporter.id, role)).status_code == 303
-    found = await db.scalar(select(Support).where(Support.member_id == supporter.id,
-                                                  Support.nomination_id == nomination.id))  # fmt: skip
+    found = await db.scalar(
+        select(Support).where(
+            Support.member_id == supporter.id, Support.nomination_id == nomination.id
+        )
+    )
     assert found is not None
     return found
 
@@ -68,9 +78,10 @@ async def test_the_register_is_searched_by_name_or_number_with_and_without_htmx(
     assert "Katherine Johnson" in fragment.text and "<html" not in fragment.text
     lapsed = await client.get(page, params={"q": "Dorothy"}, headers={"hx-request": "true"})
     assert "Dorothy" in lapsed.text and "No active member matches" in lapsed.text
-    assert "Grace Hopper" not in (await client.get(page, params={"q": "grace"})).text.split(
-        "search-results"
-    )[-1], "the nominee is not offered as their own supporter"
+    assert (
+        "Grace Hopper"
+        not in (await client.get(page, params={"q": "grace"})).text.split("search-results")[-1]
+    ), "the nominee is not offered as their own supporter"
 
 
 async def test_a_supporter_is_emailed_confirms_and_the_nominee_sees_it_live(
@@ -86,8 +97,9 @@ async def test_a_supporter_is_emailed_confirms_and_the_nominee_sees_it_live(
     )
     assert mail is not None and mail.recipient == supporter.email
     assert "Grace Hopper" in mail.subject and "/my/nominations" in mail.text_body
-    block = await client.get(f"/my/nominations/{nomination.id}/supporters",
-                             headers={"hx-request": "true"})  # fmt: skip
+    block = await client.get(
+        f"/my/nominations/{nomination.id}/supporters", headers={"hx-request": "true"}
+    )
     assert "Asked, not answered yet" in block.text and 'hx-trigger="every 4s"' in block.text
     await as_user(client, email)
     asked = await client.get("/my/nominations")
@@ -119,8 +131,9 @@ async def test_declining_is_recorded_and_counts_for_nothing(
 async def test_a_supporter_must_be_an_eligible_voter_in_the_contest(
     client: AsyncTestClient[Any], db: AsyncSession
 ) -> None:
-    held = await election(db, contests=[{"name": "London seat", "seats": 1,
-                                         "vote_rule": 'region = "London"'}])  # fmt: skip
+    held = await election(
+        db, contests=[{"name": "London seat", "seats": 1, "vote_rule": 'region = "London"'}]
+    )
     outsider = await member(db, "S-1", "Katherine Johnson", region="Wales")
     email = await with_account(db, outsider)
     nomination = await _nominee(client, db, held)
@@ -164,8 +177,10 @@ async def test_supporters_must_come_from_different_organisations_when_the_rule_i
     second = await member(db, "S-2", "Mary Jackson", "Langley Trust")
     emails = [await with_account(db, first), await with_account(db, second)]
     nomination = await _nominee(client, db, held)
-    supports = [await _asked(client, db, nomination, first, "proposer"),
-                await _asked(client, db, nomination, second, "seconder")]  # fmt: skip
+    supports = [
+        await _asked(client, db, nomination, first, "proposer"),
+        await _asked(client, db, nomination, second, "seconder"),
+    ]
     await as_user(client, emails[0])
     assert (await answer(client, supports[0].id, "confirm")).status_code == 303
     await as_user(client, emails[1])
@@ -232,8 +247,10 @@ async def test_a_nomination_is_complete_only_with_enough_confirmations_before_th
     seconder = await member(db, "S-2", "Mary Jackson")
     emails = [await with_account(db, proposer), await with_account(db, seconder)]
     nomination = await _nominee(client, db, held)
-    asked = [await _asked(client, db, nomination, proposer, "proposer"),
-             await _asked(client, db, nomination, seconder, "seconder")]  # fmt: skip
+    asked = [
+        await _asked(client, db, nomination, proposer, "proposer"),
+        await _asked(client, db, nomination, seconder, "seconder"),
+    ]
     await as_user(client, emails[0])
     await answer(client, asked[0].id, "confirm")
     at(CLOSED)

@@ -172,6 +172,14 @@ def test_constraint_errors_are_counting_errors_a_person_can_correct() -> None:
     assert issubclass(ConstraintError, CountingError)
 
 
+def test_limits_count_only_the_places_the_standing_candidates_can_fill() -> None:
+    """Fewer standing than seats (a withdrawal): each standing candidate elected, none barred."""
+    papers = (BallotGroup((0, 1), 4), BallotGroup((2, 1), 3))
+    few = Election("few", ("A", "B", "C"), 3, papers, withdrawn=frozenset({2}))
+    rules = Constraints({0: {"region": "South"}}, {("region", "South"): Limit(maximum=1)})
+    assert ers97.count(few, Lot(1), constraints=rules).elected_names == ["A", "B"]
+
+
 # -- the guard's operations, as other engines call them
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from governance.counting import blt
 from governance.counting.blt import load_blt, read_blt, write_blt
-from governance.counting.model import BallotGroup, CountingError, Election
+from governance.counting.model import BallotGroup, CountingError, Election, RankingTable
 
 
 def test_names_may_be_unquoted_with_doubled_quotes_trailing_commas_and_runs_of_spaces() -> None:
@@ -157,8 +158,63 @@ def test_the_fast_reader_agrees_with_the_line_by_line_reader(
     fast = read_blt(text)
     monkeypatch.setattr(blt, "SCAN_FROM_LINES", 10**9)
     careful = read_blt(text)
-    assert len(fast.ballots) == len(careful.ballots)
-    assert set(fast.ballots) == set(careful.ballots)
+    assert isinstance(fast.ballots, RankingTable)
+    assert isinstance(careful.ballots, tuple)
+    assert list(fast.ballots) == list(careful.ballots)  # the same groups, in the same order
+    assert fast == careful
+
+
+def test_the_fast_reader_agrees_on_every_shared_ballot_file(
+    ballots_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast_ones = 0
+    for path in sorted(ballots_dir.glob("*/*.blt")):
+        text = path.read_text(encoding="utf-8-sig")
+        monkeypatch.setattr(blt, "SCAN_FROM_LINES", 10**9)
+        try:
+            careful: Election | str = read_blt(text)
+        except CountingError as error:
+            careful = str(error)
+        monkeypatch.setattr(blt, "SCAN_FROM_LINES", 1)
+        try:
+            fast: Election | str = read_blt(text)
+        except CountingError as error:
+            fast = str(error)
+        assert fast == careful, path.name
+        if isinstance(fast, Election) and isinstance(fast.ballots, RankingTable):
+            fast_ones += 1
+            assert isinstance(careful, Election)
+            assert list(fast.ballots) == list(careful.ballots)
+    assert fast_ones > 150  # most real files are plain
+
+
+def test_a_big_file_of_plain_lines_is_read_into_arrays(tmp_path: Path) -> None:
+    path = tmp_path / "big.blt"
+    path.write_text(_big_file(blt.SCAN_FROM_LINES + 10, seed=11), encoding="utf-8")
+    election = load_blt(path)
+    assert isinstance(election.ballots, RankingTable)
+    assert (election.seats, election.candidates[14], election.title) == (4, "C15", "big")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda text: text.replace("\n", "\r\n"),
+        lambda text: text.replace("\n1 ", "\n1  ", 1),
+        lambda text: text.replace("\n2 ", "\n\n2 ", 1),
+        lambda text: text.replace("15 4\n", "15 4\n-3\n[tie 2 1 3]\n# note\n"),
+        lambda text: text.replace("\n1 ", "\n01 ", 1),
+        lambda text: text.replace("\n0\n", "\n 0\n"),
+    ],
+)
+def test_the_fast_reader_agrees_on_files_that_are_not_quite_plain(
+    monkeypatch: pytest.MonkeyPatch, change: Callable[[str], str]
+) -> None:
+    text = change(_big_file(400, seed=5))
+    monkeypatch.setattr(blt, "SCAN_FROM_LINES", 1)
+    fast = read_blt(text)
+    monkeypatch.setattr(blt, "SCAN_FROM_LINES", 10**9)
+    assert fast == read_blt(text)
 
 
 @pytest.mark.parametrize(
@@ -224,3 +280,47 @@ def _read_with_scan_from(text: str, lines: int) -> tuple[object, ...] | str:
 def test_the_fast_reader_never_disagrees_with_the_careful_one(lines: list[str]) -> None:
     text = "\n".join(["4 2", *lines, "0", '"A"', '"B"', '"C"', '"D"', '"t"']) + "\n"
     assert _read_with_scan_from(text, 1) == _read_with_scan_from(text, 10**9)
+
+
+@st.composite
+def plain_files(draw: st.DrawFn) -> str:
+    """Long rankings from few distinct stems (packed into several words), often repeated."""
+    candidates = draw(st.sampled_from([1, 3, 120, 300, 70_000]))
+    stems = draw(
+        st.lists(
+            st.lists(st.integers(1, candidates), unique=True, max_size=min(25, candidates)),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    body = []
+    for _ in range(draw(st.integers(1, 40))):
+        stem = draw(st.sampled_from(stems))
+        cut = draw(st.integers(0, len(stem)))
+        body.append(" ".join(map(str, [draw(st.integers(1, 3)), *stem[:cut], 0])))
+    names = [f'"C{i}"' for i in range(1, candidates + 1)]
+    return "\n".join([f"{candidates} 1", *body, "0", *names, '"t"']) + "\n"
+
+
+@settings(max_examples=80, deadline=None)
+@given(plain_files())
+def test_the_fast_reader_groups_long_rankings_exactly(text: str) -> None:
+    original = blt.SCAN_FROM_LINES
+    blt.SCAN_FROM_LINES = 1
+    try:
+        fast = read_blt(text)
+    finally:
+        blt.SCAN_FROM_LINES = original
+    careful = read_blt(text)
+    assert isinstance(fast.ballots, RankingTable)
+    assert list(fast.ballots) == list(careful.ballots)
+
+
+def test_a_ranking_table_is_a_sequence_of_ballot_groups() -> None:
+    groups = (BallotGroup((2, 0), 3), BallotGroup((), 1), BallotGroup((1,), 2))
+    table = RankingTable.of(groups)
+    assert RankingTable.of(table) is table
+    assert (len(table), table[0], table[-1], table[1:]) == (3, groups[0], groups[2], groups[1:])
+    assert table == groups and groups == table and hash(table) == hash(groups)
+    assert table != groups[:2]
+    assert repr(table) == "RankingTable(3 rankings, 6 papers)"

@@ -149,6 +149,27 @@ def test_importing_the_counting_core_loads_neither_sqlalchemy_nor_litestar() -> 
     assert done.stdout.strip() == "[]"
 
 
+def test_governance_count_loads_neither_the_web_app_nor_the_database(ballots_dir: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from governance.cli import main\n"
+        "try:\n"
+        "    main(['count', sys.argv[1], '--method', 'stv-scottish'], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "web = ('sqlalchemy', 'litestar', 'advanced_alchemy', 'granian', 'jinja2')\n"
+        "app = ('governance.app', 'governance.web', 'governance.db', 'governance.models')\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in web or m.startswith(app))\n"
+        "print(bad, 'governance.counting.scottish' in sys.modules, file=sys.stderr)\n"
+    )
+    path = str(ballots_dir / "textbook/wikipedia-food.blt")
+    done = subprocess.run(
+        [sys.executable, "-c", probe, path], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert "Elected, in order: Chocolate, Orange, Strawberry" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[] True"  # counted, without the app
+
+
 def test_the_registry_and_command_do_not_load_numpy_until_a_count_runs() -> None:
     probe = (
         "import sys\n"

@@ -167,3 +167,12 @@ def test_mapping_option_parses_pairs_and_rejects_unknown_fields() -> None:
 )
 def test_formula_like_cells_are_neutralised_with_a_leading_quote(cell: str, exported: str) -> None:
     assert neutralise(cell) == exported
+
+
+def test_rows_after_a_heading_over_two_lines_keep_their_file_line_numbers(
+    tmp_path: Path,
+) -> None:
+    content = 'Membership number,"Full\r\nname",Email\r\nM1,Ann,ann@example.org\r\n'
+    rows = _rows(_write(tmp_path, content.encode()))
+    assert rows[0][1] == ["Membership number", "Full\r\nname", "Email"]
+    assert rows[1] == (3, ["M1", "Ann", "ann@example.org"])

@@ -1,0 +1,144 @@
+"""Category constraints inside the block vote: the worked example in docs/constraints.md."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import combinations
+
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from governance.counting import simple
+from governance.counting.constraints import ConstraintError, Constraints, Limit
+from governance.counting.model import BallotGroup, Election, Lot
+from governance.counting.sheet import to_json
+
+NAMES = "ABCDEF"
+CATEGORIES = {
+    0: {"region": "South", "organisation": "Acme"},
+    1: {"region": "South", "organisation": "Acme"},
+    2: {"region": "South", "organisation": "Beta"},
+    3: {"region": "North", "organisation": "Beta"},
+    4: {"region": "North", "organisation": "Gamma"},
+    5: {"region": "South", "organisation": "Gamma"},
+}
+LIMITS = {("region", "North"): Limit(minimum=1), ("organisation", "Acme"): Limit(maximum=1)}
+RULES = Constraints(CATEGORIES, LIMITS)
+ACME_FULL = "electing would exceed the maximum of 1 for organisation = Acme"
+NORTH_SHORT = "electing would leave too few places for the minimum of region = North (minimum 1)"
+
+
+def election(seats: int, *lines: tuple[int, str]) -> Election:
+    groups = tuple(BallotGroup(tuple(NAMES.index(c) for c in order), n) for n, order in lines)
+    return Election("block", tuple(NAMES), seats, groups)
+
+
+# Tallies (each paper's first three names): A 20, B 18, C 16, F 14, D 9, E 7.
+EXAMPLE = election(
+    3, (12, "AB"), (8, "ACF"), (6, "B"), (8, "C"), (6, "FD"), (3, "DE"), (4, "E"), (1, "")
+)
+
+
+def test_worked_example_without_constraints_elects_the_three_highest() -> None:
+    sheet = simple.block(EXAMPLE, Lot(1))
+    assert "".join(sheet.elected_names) == "ABC"
+
+
+def test_worked_example_count_sheet() -> None:
+    sheet = simple.block(EXAMPLE, Lot(1), constraints=RULES)
+    (stage,) = sheet.stages
+    assert {NAMES[c]: int(v) for c, v in stage.votes.items()} == {
+        "A": 20, "B": 18, "C": 16, "D": 9, "E": 7, "F": 14
+    }  # fmt: skip
+    assert (sheet.valid_votes, sheet.invalid_papers) == (Fraction(47), 1)
+    assert [(NAMES[d.candidate], d.outcome, d.reason) for d in sheet.decisions] == [
+        ("A", "elected", "highest tally"),
+        ("B", "excluded", f"constraint: {ACME_FULL}"),
+        ("C", "elected", "highest tally"),
+        ("F", "excluded", f"constraint: {NORTH_SHORT}"),
+        ("D", "elected", "highest tally"),
+    ]
+    assert stage.notes == [f"B: constraint: {ACME_FULL}", f"F: constraint: {NORTH_SHORT}"]
+    assert (stage.elected, stage.excluded) == ([0, 2, 3], [1, 5])
+    assert sheet.draws == []
+    assert "".join(sheet.elected_names) == "ACD"
+
+
+def test_infeasible_limits_are_refused_before_counting() -> None:
+    broken = Election("x", tuple(NAMES), 3, (*EXAMPLE.ballots, BallotGroup((9,), 1)))
+    too_many = Constraints(CATEGORIES, {("region", "North"): Limit(minimum=3)})
+    with pytest.raises(ConstraintError, match="the minimum 3 is more than the 2 candidate"):
+        simple.block(broken, Lot(1), constraints=too_many)
+
+
+def test_without_constraints_the_block_count_is_unchanged() -> None:
+    assert to_json(simple.block(EXAMPLE, Lot(3), constraints=None)) == to_json(
+        simple.block(EXAMPLE, Lot(3))
+    )
+
+
+REGIONS = ("North", "South", "East")
+ORGANISATIONS = ("Acme", "Beta")
+
+
+@st.composite
+def constrained_elections(draw: st.DrawFn) -> tuple[Election, Constraints]:
+    candidates = draw(st.integers(2, 7))
+    seats = draw(st.integers(1, min(4, candidates)))
+    ranking = st.permutations(range(candidates)).flatmap(
+        lambda order: st.integers(0, candidates).map(lambda n: tuple(order[:n]))
+    )
+    lines = draw(st.lists(st.tuples(ranking, st.integers(1, 30)), min_size=1, max_size=20))
+    categories = {
+        c: {
+            "region": draw(st.sampled_from(REGIONS)),
+            "organisation": draw(st.sampled_from(ORGANISATIONS)),
+        }
+        for c in range(candidates)
+    }
+    keys = [("region", r) for r in REGIONS] + [("organisation", o) for o in ORGANISATIONS]
+    limits = {}
+    for key in draw(st.lists(st.sampled_from(keys), unique=True, min_size=1, max_size=4)):
+        low = draw(st.integers(0, 1))
+        limits[key] = Limit(low, draw(st.one_of(st.none(), st.integers(max(low, 1), 3))))
+    names = tuple("ABCDEFG"[:candidates])
+    groups = tuple(BallotGroup(r, n) for r, n in lines)
+    return Election("random", names, seats, groups), Constraints(categories, limits)
+
+
+def meets(chosen: list[int] | tuple[int, ...], rules: Constraints) -> bool:
+    for (dimension, value), limit in rules.limits.items():
+        n = sum(1 for c in chosen if rules.categories[c].get(dimension) == value)
+        if n < limit.minimum or (limit.maximum is not None and n > limit.maximum):
+            return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(constrained_elections(), st.integers(0, 2**32))
+def test_elected_meet_feasible_limits_or_the_limits_are_refused_before_counting(
+    case: tuple[Election, Constraints], seed: int
+) -> None:
+    election, rules = case
+    places = min(election.seats, len(election.standing))
+    try:
+        sheet = simple.block(election, Lot(seed), constraints=rules)
+    except ConstraintError:
+        event("limits refused before counting")
+        assert not any(meets(c, rules) for c in combinations(election.standing, places))
+        return
+    if any(d.reason.startswith("constraint: ") for d in sheet.decisions):
+        event("a constraint forced a decision")
+    assert len(sheet.elected) == places
+    assert meets(sheet.elected, rules)
+    tally = sheet.stages[0].votes
+    for decision in sheet.decisions:
+        if decision.outcome == "excluded":
+            assert decision.reason.startswith("constraint: ")
+    # Nobody unconstrained is passed over: each elected tally is at least every loser's that
+    # was not excluded by a constraint.
+    excluded = {d.candidate for d in sheet.decisions if d.outcome == "excluded"}
+    losers = set(election.standing) - set(sheet.elected) - excluded
+    if sheet.elected and losers:
+        assert min(tally[c] for c in sheet.elected) >= max(tally[c] for c in losers)
