@@ -1,9 +1,10 @@
 """The fast path of :mod:`governance.counting.blt`: a plain ballot section, read with NumPy.
 
 A large file's ballot lines are almost always ``W c1 c2 ... 0`` in digits and single spaces.
-This module reads the whole section at once, straight from its bytes into arrays: it finds the
-numbers, turns them into integers without a Python loop per token, checks every line (candidate
-numbers in range, no candidate twice) and groups identical rankings exactly, ending with a
+This module reads the section a mebibyte of lines at a time, straight from the bytes into
+arrays: it finds the numbers, turns them into integers without a Python loop per token, checks
+every line (candidate numbers in range, no candidate twice) and packs each ranking into a few
+64-bit words; then it groups identical rankings of the whole section exactly, ending with a
 :class:`RankingTable` and no Python object per ballot. Anything it is not sure of — another
 character, a blank line, a leading zero, a bad line — it declines by returning None, and the
 line-by-line reader, which names the line and the problem, takes over. It never accepts a
@@ -24,7 +25,7 @@ Ints = npt.NDArray[np.int64]
 Words = npt.NDArray[np.uint64]
 
 _DIGITS = 18  # a weight of 19 digits might not fit in int64: such a file goes the careful way
-_BIT_SETS_UP_TO = 256  # candidates; above this the repeat check sorts instead
+_BIT_SETS_UP_TO = 128  # candidates; above this the repeat check sorts instead
 # Text read per pass. Each pass's arrays (a few MiB) are freed before the next, so the passes
 # reuse the same memory: peak memory and the cost of fresh pages stay flat as files grow.
 CHUNK_CHARS = 1 << 20

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
@@ -415,14 +416,13 @@ class Ers97Count:
         excluded: Sequence[int] = (),
     ) -> None:
         """Write a stage; ``moving`` are candidates being excluded, shown until their papers go."""
-        shown = [
-            c for c in self.standing if self.status[c] != EXCLUDED or self.votes[c] or c in moving
-        ]
+        votes, status = self.votes.tolist(), self.status.tolist()  # plain ints: many stages
+        shown = [c for c in self.standing if status[c] != EXCLUDED or votes[c] or c in moving]
         stage = Stage(
             number=self.stage,
             action=action,
             description=description,
-            votes={c: Fraction(int(self.votes[c]), UNITY) for c in shown},
+            votes={c: hundredths_fraction(votes[c]) for c in shown},
             transfers=transfers,
             non_transferable_papers=self.nt_papers,
             non_transferable_votes=Fraction(self.nt_votes, UNITY),
@@ -434,6 +434,12 @@ class Ers97Count:
         self.notes = []
         self.just_barred = []
         self.sheet.stages.append(stage)
+
+
+@lru_cache(maxsize=4096)
+def hundredths_fraction(value: int) -> Fraction:
+    """``value`` hundredths as a Fraction; most votes repeat from one stage to the next."""
+    return Fraction(value, UNITY)
 
 
 def _transfers(change: IntArray) -> dict[int, Fraction]:

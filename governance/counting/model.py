@@ -1,11 +1,9 @@
 """The shared vocabulary of every counting method: an election's ballots, the lot, the count sheet.
 
-Pure standard library: this package is used from the command line and imported by the web app,
-and must load neither SQLAlchemy nor Litestar.
-
-A big ballot file's rankings stay in NumPy arrays (:class:`RankingTable`), which the STV engines
-read directly; this module itself never imports NumPy, so the registry and the command line start
-without it.
+Imports only the standard library: this package is used from the command line and imported by
+the web app, and must load neither SQLAlchemy nor Litestar. A big ballot file's rankings stay in
+NumPy arrays (:class:`RankingTable`), which the STV engines read directly; NumPy is loaded only
+when a table is built, so the registry and the command line start without it.
 
 Votes on the count sheet are exact :class:`fractions.Fraction` values whatever arithmetic the rule
 uses internally (scaled integers for Scottish STV's 5 decimals, ERS97's 2 decimals, Meek's 9);
@@ -50,7 +48,8 @@ class RankingTable(Sequence[BallotGroup]):
     Row ``i`` is the group of ``counts[i]`` papers whose ranking is the next ``lengths[i]``
     entries of ``marks`` (0-based candidates, best first; rows end to end). As a sequence it
     yields the same :class:`BallotGroup` values a tuple of groups would, made on demand, so any
-    method can count it; the STV engines read the arrays instead (``RankingTable.of``).
+    method can count it; the STV engines read the arrays instead (``RankingTable.of``). Iterate
+    rather than index: ``table[i]`` adds up the lengths before row ``i``.
     """
 
     __slots__ = ("counts", "lengths", "marks")
