@@ -16,7 +16,7 @@ from governance.accounts.models import Role
 from governance.errors import DomainError, InvalidInput
 from governance.nominations import candidates, review, service, supporters
 from governance.nominations.models import NominationState
-from governance.nominations.statement import count_words
+from governance.nominations.statement import MAX_CHARACTERS, count_words
 from governance.security.guards import requires_role
 from governance.web.auth import DBSession, account, settings_of, signed_in
 from governance.web.pages import is_htmx, render_block
@@ -145,7 +145,9 @@ class MemberNominationController(Controller):
         """The live word count under the statement (htmx); the limit itself is enforced on
         submit."""
         election, _contest = await service.announced_contest(db_session, contest_id)
-        context = {"election": election, "words": count_words(data.statement)}
+        # Counting parses the Markdown: bound the work to what a valid statement can hold.
+        words = count_words(data.statement[: MAX_CHARACTERS + 1])
+        context = {"election": election, "words": words}
         return render_block(request, "nominations/form.html", "word_count", context)
 
     async def _page(
