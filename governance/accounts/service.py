@@ -29,10 +29,17 @@ from governance.accounts.models import (
 from governance.audit.service import record
 from governance.config import Settings
 from governance.errors import Gone, InvalidInput, TooManyAttempts
-from governance.i18n import _
+from governance.i18n import N_, _
+from governance.notify.service import enqueue
 from governance.security import passwords, tokens
 
 SESSION_PURPOSE = "session"
+ROLE_NAMES = {
+    Role.ADMIN: N_("administrator"),
+    Role.RETURNING_OFFICER: N_("returning officer"),
+    Role.SCRUTINEER: N_("scrutineer"),
+    Role.MEMBER: N_("member"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +228,17 @@ async def invite_staff(
         actor=inviter.email,
         subject=f"email:{email}",
         payload={"role": role},
+    )
+    await enqueue(
+        session,
+        to=email,
+        template="staff_invitation",
+        context={
+            "inviter": inviter.name,
+            "role": ROLE_NAMES[Role(role)],
+            "link": f"{settings.base_url}/invitations/{token}",
+            "hours": settings.invite_link_hours,
+        },
     )
     await session.commit()
     return token

@@ -13,6 +13,7 @@ from governance.accounts.models import AuthSession, Role, User
 from governance.accounts.service import issue_setup_link
 from governance.audit.models import AuditEvent
 from governance.config import Settings
+from governance.notify.models import OutboxMessage
 from governance.web.auth import SESSION_COOKIE
 
 
@@ -183,6 +184,11 @@ async def test_admin_invites_staff_who_accepts_once_and_signs_in(
     )
     assert invited.status_code == 200
     link = invited.text.split('class="invitation-link">', 1)[1].split("<", 1)[0]
+    mail = await db.scalar(
+        select(OutboxMessage).where(OutboxMessage.template == "staff_invitation")
+    )
+    assert mail is not None and mail.recipient == "ro@example.org" and link in mail.text_body
+    assert "as returning officer" in mail.text_body
     path = link.split("testserver.local", 1)[-1].replace("http://127.0.0.1:8000", "")
     await post_form(client, "/", "/logout", {})
     accepted = await post_form(client, path, path, {"name": "Rita Officer", "password": PASSWORD})
