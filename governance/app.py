@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_name="governance_csrf",
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
-            exclude=["/static/", "/healthz"],
+            exclude=["^/static/", "^/healthz$"],  # regular expressions, so anchored
         ),
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(make_environment())

@@ -330,10 +330,15 @@ class SignInFailed(InvalidInput):
 async def authenticate(
     session: AsyncSession, settings: Settings, email: str, password: str, client_address: str
 ) -> User:
-    """Check a password, counting failures; the failure is committed even though sign-in fails."""
-    account = normalise_email(email)[:320]
+    """Check a password, counting failures; the failure is committed even though sign-in fails.
+
+    What was typed as the address is kept only as a keyed hash: people type passwords into the
+    wrong box, and the audit chain can never forget. A known account is named by its id.
+    """
+    address = normalise_email(email)[:320]
+    account = tokens.keyed_hash(settings.secret_key, "sign-in", address)
     await _check_throttle(session, settings, account, client_address)
-    user = await session.scalar(select(User).where(User.email == account))
+    user = await session.scalar(select(User).where(User.email == address))
     hashed = user.password_hash if user and user.is_active else None
     if user is None or not passwords.verify_password(hashed, password):
         session.add(
@@ -343,7 +348,7 @@ async def authenticate(
             session,
             action="login.failed",
             actor=None,
-            subject=f"email:{account}",
+            subject=f"user:{user.id}" if user else None,
             payload={"client_address": client_address},
         )
         await session.commit()

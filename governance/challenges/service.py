@@ -82,6 +82,12 @@ async def queue(session: AsyncSession) -> list[tuple[RollChallenge, Member]]:
     return [(challenge, member) for challenge, member in rows]
 
 
+def _not_own(actor: Account, challenge: RollChallenge) -> None:
+    """Separation of duties: nobody decides a challenge to their own register entry."""
+    if actor.member_id == challenge.member_id:
+        raise Forbidden(_("You cannot decide a challenge to your own register entry."))
+
+
 async def open_challenge(session: AsyncSession, challenge_id: int) -> tuple[RollChallenge, Member]:
     challenge = await session.get(RollChallenge, challenge_id)
     if challenge is None:
@@ -103,6 +109,7 @@ async def accept(
 ) -> RollChallenge:
     """Accept a challenge: correct the register entry and record both in one transaction."""
     challenge, member = await open_challenge(session, challenge_id)
+    _not_own(actor, challenge)
     reason = _reason(decision, "decision")
     values = register.check_member(correction)
     if values["membership_number"] != member.membership_number:
@@ -120,6 +127,7 @@ async def reject(
     session: AsyncSession, actor: Account, challenge_id: int, decision: str
 ) -> RollChallenge:
     challenge, member = await open_challenge(session, challenge_id)
+    _not_own(actor, challenge)
     reason = _reason(decision, "decision")
     await _decide(session, actor, challenge, member, ChallengeState.REJECTED, reason)
     return challenge

@@ -25,6 +25,7 @@ SmallArray = npt.NDArray[np.int32]
 BoolArray = npt.NDArray[np.bool_]
 
 UNITY = 100  # the value of a paper in hundredths before any transfer (6.25)
+FEW_ROWS = 48  # up to this many rows, walking them one by one beats NumPy's cost per call
 
 
 @dataclass(slots=True)
@@ -91,6 +92,36 @@ class PaperStore:
     def next_preferences(self, rows: IntArray, continuing: BoolArray) -> Moves:
         """Next available preference for a continuing candidate of each row (6.10).
 
+        Most batches of a count are a few rows, for which NumPy's cost per call outweighs the
+        work: those are walked row by row (``walk_rows``), the others all together
+        (``walk_arrays``); both give the same moves.
+        """
+        if rows.size <= FEW_ROWS:
+            return self.walk_rows(rows, continuing)
+        return self.walk_arrays(rows, continuing)
+
+    def walk_rows(self, rows: IntArray, continuing: BoolArray) -> Moves:
+        """``next_preferences`` one row at a time, in Python."""
+        alive: list[bool] = continuing.tolist()
+        flat = self.flat
+        target: list[int] = []
+        position: list[int] = []
+        starts, lengths = self.start[rows].tolist(), self.length[rows].tolist()
+        for start, length, at in zip(starts, lengths, self.position[rows].tolist(), strict=True):
+            for candidate in flat[start + at + 1 : start + length].tolist():
+                at += 1
+                if alive[candidate]:
+                    target.append(candidate)
+                    position.append(at)
+                    break
+            else:  # no continuing candidate left: the row is past its end
+                target.append(-1)
+                position.append(max(length, at + 1))
+        return Moves(rows, np.array(target, np.int32), np.array(position, np.int32))
+
+    def walk_arrays(self, rows: IntArray, continuing: BoolArray) -> Moves:
+        """``next_preferences`` for all rows together.
+
         Rows advance together; each pass only looks again at rows whose preference named a
         candidate no longer continuing, so the work is the number of preferences passed over.
         """
@@ -130,7 +161,18 @@ class PaperStore:
         np.add.at(credit, target, self.count[rows] * value)
         return credit
 
-    def move(self, moves: Moves, value: IntArray, batch: int) -> None:
+    def exchange(self, moves: Moves, value: int) -> tuple[IntArray, int]:
+        """``moves`` at ``value`` each: the change in each candidate's vote (the transferable
+        papers credited to their next preference, all of them debited from their holder) and
+        the number of papers that are non-transferable."""
+        rows, moving = moves.rows, moves.transferable
+        count = self.count[rows]
+        change = np.zeros(self.candidates, dtype=np.int64)
+        np.add.at(change, moves.target[moving], count[moving] * value)
+        np.subtract.at(change, self.holder[rows], count * value)
+        return change, int(count.sum()) - int(count[moving].sum())
+
+    def move(self, moves: Moves, value: IntArray | int, batch: int) -> None:
         """Hand the transferable rows to their next preference; the rest become non-transferable."""
         rows = moves.rows
         self.holder[rows] = moves.target

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from functools import lru_cache
 
 import numpy as np
 
 from governance.counting.constraints import ConstraintGuard
 from governance.counting.ers97_exclusion import bulk_size, deferral_clause
-from governance.counting.ers97_papers import UNITY, IntArray, PaperStore
+from governance.counting.ers97_papers import UNITY, BoolArray, IntArray, PaperStore
 from governance.counting.ers97_ties import (
     VoteHistory,
     most_first_without_lot,
@@ -63,12 +62,18 @@ class Ers97Count:
         self.batch = 0
         self.notes: list[str] = []
         self.just_barred: list[int] = []  # excluded by a constraint at the stage being written
+        self.standing_mask = np.zeros(len(self.names), dtype=np.bool_)
+        self.standing_mask[self.standing] = True
+        # the candidates shown at the last stage written, their votes there, and those votes
+        self.shown: tuple[BoolArray, dict[int, Fraction], IntArray] | None = None
+        self.fraction = Hundredths()
 
     # -- status -------------------------------------------------------------------------------
 
     @property
     def continuing(self) -> list[int]:
-        return [int(c) for c in np.flatnonzero(self.status == CONTINUING)]
+        continuing: list[int] = (self.status == CONTINUING).nonzero()[0].tolist()
+        return continuing
 
     @property
     def places(self) -> int:
@@ -84,7 +89,7 @@ class Ers97Count:
 
     def active_vote(self) -> int:
         """ERS97 5.6.1, 6.20: valid vote less non-transferable and the elected's quotas."""
-        kept = sum(min(int(self.votes[c]), self.quota) for c in self.sheet.elected)
+        kept = int(np.minimum(self.votes[self.sheet.elected], self.quota).sum())
         return self.valid - self.nt_votes - kept
 
     def decide(self, candidate: int, outcome: str, reason: str) -> None:
@@ -130,13 +135,14 @@ class Ers97Count:
         """ERS97 5.1.7 / 5.3.13 / 5.4.9 with 5.6.2; a barred candidate is excluded instead."""
         elected: list[int] = []
         while self.places > 0:
-            standing = [c for c in self.continuing if self.votes[c] > 0]
-            if not standing:
+            votes = self.votes
+            standing = (self.status == CONTINUING) & (votes > 0)  # never elected on no votes
+            if not standing.any():
                 break
-            top = max(int(self.votes[c]) for c in standing)
+            top = int(votes[standing].max())
             if top < self.quota and top * (self.places + 1) < self.active_vote():
                 break
-            tied = [c for c in standing if self.votes[c] == top]
+            tied: list[int] = (standing & (votes == top)).nonzero()[0].tolist()
             contested = len(tied) > self.places
             if contested:
                 tied, held = most_first_without_lot(tied, self.places, self.history)
@@ -266,7 +272,7 @@ class Ers97Count:
         store.move(moves, value, self.batch)
         notes.append(f"Non-transferable difference {hundredths(difference)} (5.3.9)")
         self.history.record(self.votes)
-        transfers = _transfers(credit)
+        transfers = self.transfers(credit)
         transfers[candidate] = Fraction(-surplus, UNITY)
         elected = self.deem_elected("5.3.13", notes)
         self.record("surplus", f"Surplus of {self.name(candidate)}", transfers, elected, notes)
@@ -350,23 +356,19 @@ class Ers97Count:
     ) -> tuple[list[str], list[int], dict[int, Fraction]]:
         store = self.store
         moves = store.next_preferences(rows, self.status == CONTINUING)
-        moving = moves.transferable
-        values = np.full(rows.size, value, dtype=np.int64)
-        credit = store.tally(rows[moving], moves.target[moving], values[moving])
-        debit = store.tally(rows, store.holder[rows], values)
-        lost = store.papers(rows[~moving])
-        self.votes += credit - debit
+        change, lost = store.exchange(moves, value)
+        self.votes += change
         self.nt_papers += lost
         self.nt_votes += lost * value
         self.batch += 1
-        store.move(moves, values, self.batch)
+        store.move(moves, value, self.batch)
         notes: list[str] = []
         if lost and not self.sheet.elected:
             self.quota = quota_for(self.valid - self.nt_votes, self.seats)
             notes.append(f"Quota reduced to {hundredths(self.quota)} (5.4.8)")
         self.history.record(self.votes)
         elected = self.deem_elected("5.4.9", notes)
-        return notes, elected, _transfers(credit - debit)
+        return notes, elected, self.transfers(change)
 
     # -- the end (5.5) ------------------------------------------------------------------------
 
@@ -416,31 +418,59 @@ class Ers97Count:
         excluded: Sequence[int] = (),
     ) -> None:
         """Write a stage; ``moving`` are candidates being excluded, shown until their papers go."""
-        votes, status = self.votes.tolist(), self.status.tolist()  # plain ints: many stages
-        shown = [c for c in self.standing if status[c] != EXCLUDED or votes[c] or c in moving]
         stage = Stage(
             number=self.stage,
             action=action,
             description=description,
-            votes={c: hundredths_fraction(votes[c]) for c in shown},
+            votes=self.shown_votes(moving),
             transfers=transfers,
             non_transferable_papers=self.nt_papers,
-            non_transferable_votes=Fraction(self.nt_votes, UNITY),
+            non_transferable_votes=self.fraction[self.nt_votes],
             elected=list(elected),
             excluded=[*excluded, *self.just_barred],
-            quota=Fraction(self.quota, UNITY),
+            quota=self.fraction[self.quota],
             notes=[*self.notes, *notes],
         )
         self.notes = []
         self.just_barred = []
         self.sheet.stages.append(stage)
 
+    def shown_votes(self, moving: Sequence[int]) -> dict[int, Fraction]:
+        """Each standing candidate's vote, unless excluded with none left (or being excluded).
 
-@lru_cache(maxsize=4096)
-def hundredths_fraction(value: int) -> Fraction:
-    """``value`` hundredths as a Fraction; most votes repeat from one stage to the next."""
-    return Fraction(value, UNITY)
+        A stage usually changes a few candidates' votes: unless a candidate is shown who was not
+        at the stage before, that stage's table is copied, the candidates no longer shown are
+        dropped and the changed votes replaced (the candidates stay in ascending order).
+        """
+        votes, fraction = self.votes, self.fraction.__getitem__
+        shown = (self.status != EXCLUDED) | (votes != 0)
+        shown[list(moving)] = True
+        shown &= self.standing_mask
+        previous = self.shown
+        if previous is None or (shown & ~previous[0]).any():
+            table: dict[int, Fraction] = {}  # filled below in ascending order
+            changed = shown
+        else:
+            table = previous[1].copy()
+            for candidate in (previous[0] & ~shown).nonzero()[0].tolist():
+                del table[candidate]
+            changed = (votes != previous[2]) & shown
+        who = changed.nonzero()[0]
+        table.update(zip(who.tolist(), map(fraction, votes[who].tolist()), strict=True))
+        self.shown = (shown, table, votes.copy())
+        return table
+
+    def transfers(self, change: IntArray) -> dict[int, Fraction]:
+        """The nonzero changes of a stage, by candidate."""
+        moved = change.nonzero()[0]
+        values = map(self.fraction.__getitem__, change[moved].tolist())
+        return dict(zip(moved.tolist(), values, strict=True))
 
 
-def _transfers(change: IntArray) -> dict[int, Fraction]:
-    return {int(c): Fraction(int(change[c]), UNITY) for c in np.flatnonzero(change)}
+class Hundredths(dict[int, Fraction]):
+    """``value`` hundredths -> Fraction, each made once per count (most votes repeat from one
+    stage to the next, and a Fraction is immutable, so stages share them)."""
+
+    def __missing__(self, value: int) -> Fraction:
+        fraction = self[value] = Fraction(value, UNITY)
+        return fraction

@@ -20,13 +20,27 @@ class VoteHistory:
     """Votes of every candidate at the first stage and after each later batch of papers."""
 
     def __init__(self) -> None:
-        self._points: list[IntArray] = []
+        # One row per point, in a buffer that doubles as it fills: a tie is then settled on a
+        # slice of the rows so far, without stacking a thousand separate arrays.
+        self._table: IntArray = np.zeros((0, 0), dtype=np.int64)
+        self._size = 0
 
     def record(self, votes: IntArray) -> None:
-        self._points.append(votes.copy())
+        if self._size == len(self._table):
+            grown = np.zeros((max(2 * self._size, 64), votes.size), dtype=np.int64)
+            if self._size:
+                grown[: self._size] = self._table
+            self._table = grown
+        self._table[self._size] = votes
+        self._size += 1
+
+    @property
+    def _points(self) -> IntArray:
+        return self._table[: self._size]
 
     def key(self, candidate: int) -> tuple[int, ...]:
-        return tuple(int(point[candidate]) for point in self._points)
+        key: list[int] = self._points[:, candidate].tolist()
+        return tuple(key)
 
     def ascending(self, candidates: list[int]) -> list[list[int]]:
         """Candidates from fewest to most votes at the earliest point where they differ.
@@ -34,9 +48,11 @@ class VoteHistory:
         Each inner list holds candidates whose votes were equal at every point, which the
         forward rule cannot separate.
         """
-        if not self._points:
+        if not self._size:
             return [sorted(candidates)]
-        table = np.stack(self._points)[:, candidates]
+        if len(candidates) == 1:  # the usual case: nothing to compare
+            return [list(candidates)]
+        table = self._points[:, candidates]
         order = sorted(range(len(candidates)), key=lambda i: (table[:, i].tolist(), candidates[i]))
         return [
             [candidates[i] for i in group]

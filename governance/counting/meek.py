@@ -80,14 +80,6 @@ def fixed(value: int) -> str:
     return f"{value // SCALE}.{value % SCALE:09d}"
 
 
-def _mul_up(a: int, b: int) -> int:
-    return -(-a * b // SCALE)
-
-
-def _div_up(a: int, b: int) -> int:
-    return -(-a * SCALE // b)
-
-
 class _MeekCount:
     """One count in progress: candidates' states and keep factors, and the sheet being written."""
 
@@ -107,6 +99,8 @@ class _MeekCount:
         self.votes = [0] * len(election.candidates)
         self.quota = self.total // (self.seats + 1) + EPSILON
         self.surplus = 0
+        self.recorded: list[int] | None = None  # the votes at the last stage written
+        self.fraction = Billionths()
         self.sheet = CountSheet(
             method=METHOD,
             title=election.title,
@@ -136,7 +130,7 @@ class _MeekCount:
         self.sheet.draws = list(self.lot.draws)
 
     def _distribute(self) -> None:
-        self.votes = [int(v) for v in self.tree.distribute(self.keep_factors)]
+        self.votes = self.tree.distribute(self.keep_factors).tolist()
 
     def _iterate(self) -> tuple[list[int], list[str]]:
         """B.2: iterate until someone is elected or the surplus is small or stops falling."""
@@ -145,19 +139,25 @@ class _MeekCount:
         while True:
             iterations += 1
             self._distribute()  # B.2.a
-            self.quota = sum(self.votes) // (self.seats + 1) + EPSILON  # B.2.b
-            winners = [c for c in self.hopeful if self.votes[c] >= self.quota]  # B.2.c
-            self.hopeful = [c for c in self.hopeful if c not in winners]
-            self.elected.extend(winners)
-            surplus = sum(self.votes[c] - self.quota for c in self.elected)
+            votes = self.votes
+            quota = self.quota = sum(votes) // (self.seats + 1) + EPSILON  # B.2.b
+            winners: list[int] = []
+            if max(map(votes.__getitem__, self.hopeful)) >= quota:  # B.2.c
+                winners = [c for c in self.hopeful if votes[c] >= quota]
+                self.hopeful = [c for c in self.hopeful if c not in winners]
+                self.elected.extend(winners)
+            surplus = sum(map(votes.__getitem__, self.elected)) - quota * len(self.elected)
             self.surplus = max(surplus, 0)  # B.2.d
             why = self._finished(winners, previous)  # B.2.e
             if why:
                 return winners, [f"B.2: {iterations} iteration(s); {why}"]
             previous = self.surplus
-            for c in self.elected:  # B.2.f
-                factor = _mul_up(int(self.keep_factors[c]), self.quota)
-                self.keep_factors[c] = _div_up(factor, self.votes[c])
+            # B.2.f in Python integers (kf x q exceeds 64 bits), written back in one go
+            factors: list[int] = self.keep_factors.tolist()
+            for c in self.elected:
+                product = -(-factors[c] * quota // SCALE)  # kf x q, rounded up to 9 places
+                factors[c] = -(-product * SCALE // votes[c])  # / v, rounded up to 9 places
+            self.keep_factors = np.array(factors, np.int64)
 
     def _finished(self, winners: list[int], previous: int | None) -> str:
         if winners:
@@ -237,9 +237,13 @@ class _MeekCount:
         *,
         distributed: bool = True,
     ) -> int:
-        votes = {c: Fraction(self.votes[c], SCALE) for c in self.standing}
+        fraction, now = self.fraction.__getitem__, self.votes
+        votes = {c: fraction(now[c]) for c in self.standing}
         last = self.sheet.stages[-1] if self.sheet.stages else None
-        previous = last.votes if last else {}
+        # what each candidate received since the last stage (all of it at the first stage)
+        before = self.recorded or [0] * len(now)
+        transfers = {c: fraction(now[c] - before[c]) for c in self.standing}
+        self.recorded = list(now)
         # C distributes nothing: the papers that ran out are those of the last distribution.
         exhausted = (
             self.tree.exhausted_papers()
@@ -253,13 +257,22 @@ class _MeekCount:
             action=action,
             description=description,
             votes=votes,
-            transfers={c: v - previous.get(c, Fraction(0)) for c, v in votes.items()},
+            transfers=transfers,
             non_transferable_papers=exhausted,
-            non_transferable_votes=Fraction(self.total - sum(self.votes), SCALE),
+            non_transferable_votes=fraction(self.total - sum(now)),
             elected=list(elected),
             excluded=list(excluded),
-            quota=Fraction(self.quota, SCALE),
+            quota=fraction(self.quota),
             notes=[*notes, f"total surplus {fixed(self.surplus)}", *keep],
         )
         self.sheet.stages.append(stage)
         return stage.number
+
+
+class Billionths(dict[int, Fraction]):
+    """``value`` 10^-9 units -> Fraction, each made once per count (a Fraction is immutable, so
+    stages share them: zeros and unchanged votes repeat)."""
+
+    def __missing__(self, value: int) -> Fraction:
+        fraction = self[value] = Fraction(value, SCALE)
+        return fraction

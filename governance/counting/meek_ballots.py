@@ -85,7 +85,8 @@ class BallotTree:
         Returns votes in 10^-9 units, indexed by candidate; the residual is the papers' total
         less their sum, exactly, because each amount kept is taken off the ballot's weight.
         """
-        if int(keep_factors.max()) > MAX_KEEP_FACTOR:
+        largest = int(keep_factors.max())
+        if largest > MAX_KEEP_FACTOR:
             raise CountingError("a keep factor above 2 cannot be computed exactly here")
         size, inner, parent = self._size, self._leaves, self._parent
         weight = np.empty(inner, np.int64)
@@ -93,15 +94,21 @@ class BallotTree:
         weight[0] = SCALE  # B.2.a: "set ballot weight w to 1"
         kept[0] = 0
         factors = keep_factors[self._cand[:inner]]
+        # With no keep factor above 1 no weight goes below 0 (w × kf rounded up is at most w),
+        # so the level loop needs no clamping and works in place: the same numbers, fewer steps.
+        clamp = largest > SCALE
         for start, stop in self._levels:
             before = weight[parent[start:stop]]
             # B.2.a: w × kf "to 9 decimal places, rounded up"; a ballot whose weight has reached
             # 0 (or below, should a keep factor exceed 1) gives nothing more.
-            keep = (np.maximum(before, 0) * factors[start:stop] + (SCALE - 1)) // SCALE
-            weight[start:stop] = before - keep
-            kept[start:stop] = keep
+            keep = kept[start:stop]
+            np.multiply(np.maximum(before, 0) if clamp else before, factors[start:stop], out=keep)
+            keep += SCALE - 1
+            keep //= SCALE
+            np.subtract(before, keep, out=weight[start:stop])
         # A hopeful candidate's keep factor is 1: it keeps the whole weight, with no rounding.
-        kept[inner:] = np.maximum(weight[parent[inner:size]], 0)
+        leaf_weight = weight[parent[inner:size]]
+        kept[inner:] = np.maximum(leaf_weight, 0) if clamp else leaf_weight
         votes = np.zeros(self.candidates + 1, np.int64)
         np.add.at(votes, self._cand[:size], kept * self._passing)
         return votes[: self.candidates]

@@ -27,6 +27,7 @@ from governance.security.guards import requires_role
 from governance.web.auth import DBSession, account
 
 RO_ONLY = [requires_role(Role.RETURNING_OFFICER)]
+MAX_SHIFT_DAYS = 3650
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +98,8 @@ class ElectionController(Controller):
         data: URLEncodedBody[NewElectionForm],
     ) -> Response[Any]:
         settings = ElectionForm(**{f.name: getattr(data, f.name) for f in fields(ElectionForm)})
+        body_id = int(data.body_id) if data.body_id.isdigit() and len(data.body_id) < 10 else 0
         try:
-            body_id = int(data.body_id or 0)
             election = await service.create(db_session, account(request), body_id, settings)
         except InvalidInput as error:
             context = await self._new_context(db_session, form=data, errors=error.fields)
@@ -236,10 +237,11 @@ class ElectionController(Controller):
     ) -> Response[Any]:
         try:
             days = int(data.shift_days)
+            if abs(days) > MAX_SHIFT_DAYS:
+                raise ValueError(days)
         except ValueError:
-            context = await _overview(
-                db_session, election_id, copy_errors={"shift_days": "Enter a whole number of days."}
-            )
+            message = _("Enter a whole number of days, at most %(max)d.") % {"max": MAX_SHIFT_DAYS}
+            context = await _overview(db_session, election_id, copy_errors={"shift_days": message})
             return Template("elections/ro_election.html", context=context, status_code=422)
         election = await service.copy(db_session, account(request), election_id, days)
         return Redirect(f"/ro/elections/{election.id}", status_code=303)

@@ -132,6 +132,15 @@ async def update(
     require(election, Action.EDIT_SETTINGS, "Settings are locked once nominations open.")
     body = await body_of(session, election)
     values = check_election(form, body.time_zone)
+    if election.announced_at is not None and values["nominations_open_at"] < clock.now():
+        # Announced: the clock now drives it, so a past opening would skip nominations entirely.
+        raise InvalidInput(
+            {
+                "nominations_open_at": _(
+                    "The election is announced: nominations cannot open in the past."
+                )
+            }
+        )
     before = _columns(election, list(values))
     for name, value in values.items():
         setattr(election, name, value)

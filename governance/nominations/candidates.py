@@ -27,7 +27,7 @@ from governance.errors import Conflict, NotFound
 from governance.i18n import N_, _
 from governance.members.models import Member
 from governance.nominations.models import Candidate, Nomination, NominationState, Review
-from governance.nominations.review import board
+from governance.nominations.review import board, refuse_if_involved
 from governance.nominations.service import audit, require
 from governance.nominations.statement import render_statement
 
@@ -87,6 +87,7 @@ async def publish(session: AsyncSession, viewer: Account, election_id: int) -> E
         Action.PUBLISH_CANDIDATES,
         N_("The candidate list can be published only after nominations close, once."),
     )
+    refuse_if_involved(viewer, [e.nomination for c in found.contests for e in c.entries])
     if found.pending:
         raise Conflict(
             _("Review every nomination before publishing: %(count)d still to do.")

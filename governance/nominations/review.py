@@ -129,6 +129,14 @@ def conflict_of(viewer: Account, nomination: Paper) -> str | None:
     return None
 
 
+def refuse_if_involved(viewer: Account, papers: list[Paper]) -> None:
+    """Separation of duties for steps that decide a whole contest (unopposed, publication):
+    an RO who stands or supports in it leaves the step to another returning officer."""
+    for paper in papers:
+        if reason := conflict_of(viewer, paper):
+            raise Forbidden(reason)
+
+
 async def _papers(session: AsyncSession, contest_ids: list[int], only: int | None) -> list[Paper]:
     """The nominations and their supports in two queries, however many there are."""
     where: list[ColumnElement[bool]] = [Nomination.contest_id.in_(contest_ids)]
@@ -306,6 +314,7 @@ async def declare_unopposed(
     contest = next((c for c in found.contests if c.contest.id == contest_id), None)
     if contest is None:
         raise NotFound(_("This election has no such contest."))
+    refuse_if_involved(viewer, [entry.nomination for entry in contest.entries])
     if not contest.unopposed_possible:
         raise Conflict(
             _(

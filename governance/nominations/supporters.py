@@ -61,10 +61,14 @@ async def members_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Membe
 async def search(
     session: AsyncSession, account: Account, nomination_id: int, text: str
 ) -> list[Member]:
-    """Active members by name or membership number, to ask; never the nominee themself."""
-    await own_nomination(session, account, nomination_id)
+    """Active members by name or membership number, to ask; never the nominee themself.
+
+    Only while the nomination can still ask anyone: the register is not a directory.
+    """
+    election, _contest, nomination = await own_nomination(session, account, nomination_id)
     needle = " ".join(text.split()).lower()
-    if len(needle) < 2:
+    standing = nomination.state == NominationState.SUBMITTED.value
+    if len(needle) < 2 or not standing or not accepting(election):
         return []
     pattern = f"%{needle.replace('%', '').replace('_', '')}%"
     rows = await session.scalars(
@@ -81,6 +85,33 @@ async def search(
         .limit(SEARCH_LIMIT)
     )
     return list(rows)
+
+
+async def _request(session: AsyncSession, nomination_id: int, member_id: int, role: str) -> Support:
+    """A new request, or a declined or taken-back one asked again (one row per pair of people)."""
+    support = await session.scalar(
+        select(Support).where(
+            Support.nomination_id == nomination_id, Support.member_id == member_id
+        )
+    )
+    if support is not None and support.state in (
+        SupportState.REQUESTED.value,
+        SupportState.CONFIRMED.value,
+    ):
+        raise Conflict(_("You have already asked this member to support this nomination."))
+    if support is None:
+        support = Support(nomination_id=nomination_id, member_id=member_id)
+        session.add(support)
+    support.role, support.state = role, SupportState.REQUESTED.value
+    support.requested_at, support.responded_at = clock.now(), None
+    try:
+        await session.flush()
+    except IntegrityError as error:  # a concurrent request for the same pair won the race
+        await session.rollback()
+        raise Conflict(_("You have already asked this member to support this nomination.")) from (
+            error
+        )
+    return support
 
 
 async def ask(
@@ -105,21 +136,7 @@ async def ask(
     if supporter.id == nomination.member_id:
         raise InvalidInput({"q": _("Rule “not the nominee”: you cannot support yourself.")})
     await _lock_nomination(session, nomination.id)
-    support = Support(
-        nomination_id=nomination.id,
-        member_id=supporter.id,
-        role=role,
-        state=SupportState.REQUESTED.value,
-        requested_at=clock.now(),
-    )
-    session.add(support)
-    try:
-        await session.flush()
-    except IntegrityError as error:
-        await session.rollback()
-        raise Conflict(_("You have already asked this member to support this nomination.")) from (
-            error
-        )
+    support = await _request(session, nomination.id, supporter.id, role)
     await _within_slots(session, election, nomination.id, role)
     await audit(
         session,

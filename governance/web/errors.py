@@ -10,6 +10,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DBAPIError
 
 from governance.errors import DomainError
 from governance.i18n import N_, _
@@ -65,6 +66,27 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
     return error_page(request, exc.status_code, exc.message)
 
 
+def _out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    """An id or page number too large for the database's integers names nothing that exists."""
+    return error_page(request, 404, _(GENERIC[404]))
+
+
+def _is_out_of_range(exc: BaseException) -> bool:
+    """SQLite raises OverflowError; asyncpg a DataError ("out of int32 range") while encoding."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OverflowError) or type(seen).__name__ == "DataError":
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
+
+
+def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[str]:
+    if _is_out_of_range(exc):
+        return _out_of_range(request, exc)
+    return _unexpected(request, exc)
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
     log.exception("unhandled error", path=request.url.path, method=request.method)
     return error_page(request, 500, _(GENERIC[500]))
@@ -73,5 +95,7 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[str
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: _domain_error,
     HTTPException: _http_error,
+    OverflowError: _out_of_range,
+    DBAPIError: _database_error,
     Exception: _unexpected,
 }

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from support import PASSWORD, csrf_from, make_user, post_form, sign_in
 
-from governance.accounts.models import AuthSession, Role, User
+from governance.accounts.models import AuthSession, LoginAttempt, Role, User
 from governance.accounts.service import issue_setup_link
 from governance.audit.models import AuditEvent
 from governance.config import Settings
@@ -79,6 +79,17 @@ async def test_wrong_password_is_refused_and_audited_without_the_password(
     events = list(await db.scalars(select(AuditEvent).where(AuditEvent.action == "login.failed")))
     assert len(events) == 1
     assert "not the password" not in str(events[0].payload)
+
+
+async def test_what_was_typed_as_the_address_never_reaches_the_audit_chain(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    await sign_in(client, "MyPassw0rd-typed-in-the-wrong-box", "anything at all")
+    event = await db.scalar(select(AuditEvent).where(AuditEvent.action == "login.failed"))
+    assert event is not None and event.subject is None
+    stored = [str(a.account) for a in await db.scalars(select(LoginAttempt))]
+    everything = f"{event.payload} {event.subject} {stored}".lower()
+    assert "mypassw0rd" not in everything
 
 
 async def test_post_without_csrf_token_is_refused(

@@ -219,3 +219,27 @@ async def test_an_unannounced_election_is_not_public(
     await post_form(client, "/", "/logout", {})
     assert (await client.get(f"/elections/{election_id}")).status_code == 404
     assert "Policy Advisory Group 2026" not in (await client.get("/elections")).text
+
+
+async def test_an_announced_timetable_cannot_move_into_the_past(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    location = await _setup(client, db)
+    await post_form(client, f"{location}/contests/new", f"{location}/contests", CONTEST)
+    await post_form(client, location, f"{location}/announce", {})
+    past = {**ELECTION, "nominations_open_at": "2026-01-02T09:00"}
+    response = await post_form(client, f"{location}/edit", f"{location}/edit", past)
+    assert response.status_code == 422
+    assert "nominations cannot open in the past" in response.text
+
+
+async def test_nonsense_numbers_in_election_forms_are_refused_not_crashed(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    location = await _setup(client, db)
+    bad_body = await post_form(
+        client, "/ro/elections/new", "/ro/elections", {**ELECTION, "body_id": "abc"}
+    )
+    assert bad_body.status_code == 422 and "Choose the body this election fills." in bad_body.text
+    far = await post_form(client, location, f"{location}/copy", {"shift_days": "3000000"})
+    assert far.status_code == 422 and "at most 3650" in far.text

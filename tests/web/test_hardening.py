@@ -105,3 +105,19 @@ async def test_no_password_reaches_the_logs(
     for text in (caplog.text, captured.out, captured.err):
         assert "distinctive wrong password" not in text
         assert PASSWORD not in text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/elections/99999999999999999999",
+        "/elections/9223372036854775808",
+        "/nominations/99999999999999999999/photo",
+    ],
+)
+async def test_an_id_beyond_the_database_integers_is_a_404(
+    client: AsyncTestClient[Any], path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert "Page not found" in response.text

@@ -133,6 +133,24 @@ async def test_a_returning_officer_never_reviews_their_own_or_a_supported_nomina
     assert actions == ["nomination.review_refused", "nomination.review_refused"]
 
 
+async def test_an_officer_standing_in_a_contest_neither_declares_it_unopposed_nor_publishes(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    held = await election(db)
+    officer = await member(db, "RO-1", "Rosa Officer")
+    email = await with_account(db, officer, Role.RETURNING_OFFICER)
+    await nominated(db, held.contests[0], officer, [])
+    at(CLOSED)
+    await as_user(client, email)
+    declare = f"{_base(held)}/contests/{held.contests[0].id}/unopposed"
+    refused = await post_form(client, _base(held), declare, {})
+    assert refused.status_code == 403 and "You are the candidate" in refused.text
+    published = await post_form(client, _base(held), f"{_base(held)}/publish", {})
+    assert published.status_code == 403
+    await db.refresh(held)
+    assert held.candidates_published_at is None and held.contests[0].elected_unopposed_at is None
+
+
 async def test_scrutineers_read_the_review_but_change_nothing(
     client: AsyncTestClient[Any], db: AsyncSession
 ) -> None:

@@ -128,6 +128,26 @@ async def test_declining_is_recorded_and_counts_for_nothing(
     assert (await verified_actions(db, held.id))[-1] == "support.declined"
 
 
+async def test_a_member_who_declined_can_be_asked_again(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    held = await election(db)
+    supporter = await member(db, "S-1", "Katherine Johnson")
+    email = await with_account(db, supporter)
+    nomination = await _nominee(client, db, held)
+    support = await _asked(client, db, nomination, supporter, "seconder")
+    await as_user(client, email)
+    await answer(client, support.id, "decline")
+    nominee = await db.scalar(select(Member).where(Member.id == nomination.member_id))
+    assert nominee is not None
+    await as_user(client, nominee.email)
+    assert (await ask(client, nomination.id, supporter.id, "proposer")).status_code == 303
+    await db.refresh(support)
+    assert (support.state, support.role, support.responded_at) == ("requested", "proposer", None)
+    again = await ask(client, nomination.id, supporter.id, "proposer")
+    assert again.status_code == 409, "a pending request is not asked twice"
+
+
 async def test_a_supporter_must_be_an_eligible_voter_in_the_contest(
     client: AsyncTestClient[Any], db: AsyncSession
 ) -> None:

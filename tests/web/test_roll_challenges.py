@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from support import PASSWORD, link_account, make_member, make_user, post_form, sign_in
 
 from governance import clock
-from governance.accounts.models import Role
+from governance.accounts.models import Role, User
 from governance.audit.models import AuditEvent
 from governance.challenges.models import RollChallenge
 from governance.members.models import Member
@@ -192,3 +192,36 @@ async def test_the_roll_check_says_where_the_member_may_stand_and_vote_and_why_n
         "your region is &#34;London&#34;" in page.text
         or "your region is &quot;London&quot;" in page.text
     )
+
+
+async def test_nobody_decides_a_challenge_to_their_own_entry(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    member = await make_member(db, "T-10", "Rosa Officer", email="rosa@example.org")
+    await make_user(db, "rosa@example.org", {Role.MEMBER, Role.RETURNING_OFFICER}, name="Rosa")
+    user = await db.scalar(select(User).where(User.email == "rosa@example.org"))
+    assert user is not None
+    user.member_id = member.id
+    await db.commit()
+    await sign_in(client, "rosa@example.org")
+    await _lodge(client, "My region should be Wales.")
+    challenge = await db.scalar(select(RollChallenge))
+    assert challenge is not None
+    page = f"/admin/challenges/{challenge.id}"
+    fields = {
+        "membership_number": "T-10",
+        "name": "Rosa Officer",
+        "email": "rosa@example.org",
+        "organisation": "",
+        "region": "Wales",
+        "category": "",
+        "status": "active",
+        "joined_on": "",
+        "outcome": "accept",
+        "decision": "Mine, so fine.",
+    }
+    response = await post_form(client, page, page, fields)
+    assert response.status_code == 403
+    assert "cannot decide a challenge to your own register entry" in response.text
+    await db.refresh(challenge)
+    assert challenge.state == "open"

@@ -63,3 +63,30 @@ def test_transfers_match_a_paper_by_paper_count(
     keep = moves.transferable
     credit = papers.tally(rows[keep], moves.target[keep], np.full(int(keep.sum()), 21))
     assert credit.tolist() == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.permutations(range(4)).map(tuple), st.integers(0, 4), st.integers(1, 9)),
+        min_size=1,
+        max_size=30,
+    ),
+    st.lists(st.booleans(), min_size=4, max_size=4),
+    st.integers(0, 5),
+)
+def test_walking_rows_one_by_one_gives_the_same_moves_as_walking_them_together(
+    lines: list[tuple[tuple[int, ...], int, int]], alive: list[bool], steps: int
+) -> None:
+    """Small batches are walked in Python, large ones in NumPy (6.10): the same targets and
+    positions, for rows part-way along their rankings and rows already past their end."""
+    papers = store(*((n, ranking[:length]) for ranking, length, n in lines))
+    rows = np.arange(papers.holder.size, dtype=np.int64)
+    papers.position[rows] = np.minimum(steps - 1, papers.length[rows])
+    continuing = np.array(alive)
+    one_by_one = papers.walk_rows(rows, continuing)
+    together = papers.walk_arrays(rows, continuing)
+    assert one_by_one.target.tolist() == together.target.tolist()
+    assert one_by_one.position.tolist() == together.position.tolist()
+    assert one_by_one.target.dtype == together.target.dtype
+    assert one_by_one.position.dtype == together.position.dtype

@@ -119,3 +119,26 @@ def test_a_line_of_no_papers_changes_nothing() -> None:
     lines = [((0, 1), 5), ((1,), 3), ((2,), 2)]
     with_empty_line = count(election([((2, 0), 0), *lines], 2), Lot(0))
     assert with_empty_line.stages == count(election(lines, 2), Lot(0)).stages
+
+
+@pytest.mark.parametrize(
+    ("factors", "expected"),
+    [
+        # B.2.a below 1: Ash keeps 0.4 of 1, Cedar 0.5 of the 0.6 left, Birch the rest (and all
+        # of the second paper)
+        ((400_000_000, SCALE, 500_000_000), [400_000_000, 1_300_000_000, 300_000_000]),
+        # a keep factor above 1 (weight below 0 after Ash): nothing more is given on that paper
+        ((1_500_000_000, SCALE, 500_000_000), [1_500_000_000, SCALE, 0]),
+        # rounded up to 9 places at every step
+        ((333_333_333, SCALE, 1), [333_333_333, 1_666_666_666, 1]),
+    ],
+)
+def test_distribution_gives_each_candidate_w_times_kf_rounded_up(
+    factors: tuple[int, int, int], expected: list[int]
+) -> None:
+    tree = BallotTree([BallotGroup((0, 2, 1), 1), BallotGroup((1,), 1)], 3)
+    tree.elect(0)
+    tree.elect(2)
+    tree.replan()
+    votes = tree.distribute(np.array([*factors, 0], np.int64))
+    assert votes.tolist() == expected
