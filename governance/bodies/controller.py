@@ -103,7 +103,12 @@ class BodyController(Controller):
     ) -> Response[Any]:
         try:
             await service.end_holding(
-                db_session, account(request).email, holding_id, data.ends_on, data.end_reason
+                db_session,
+                account(request).email,
+                body_id,
+                holding_id,
+                data.ends_on,
+                data.end_reason,
             )
         except InvalidInput as error:
             await db_session.rollback()

@@ -220,11 +220,11 @@ async def _check_room(
 
 
 async def end_holding(
-    session: AsyncSession, actor: str, holding_id: int, ends_on: str, reason: str
+    session: AsyncSession, actor: str, body_id: int, holding_id: int, ends_on: str, reason: str
 ) -> SeatHolding:
     """A resignation (or other end of tenure) recorded with its date."""
     holding = await session.get(SeatHolding, holding_id)
-    if holding is None:
+    if holding is None or holding.body_id != body_id:
         raise NotFound(_("There is no such seat holding."))
     problems: dict[str, str] = {}
     ends = _parse_date(ends_on, "ends_on", problems)

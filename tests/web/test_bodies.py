@@ -158,3 +158,29 @@ async def test_a_resignation_is_recorded_with_its_date_and_frees_the_seat(
     assert "Member 1" in history.text and "Member 3" not in history.text
     actions = set(await db.scalars(select(AuditEvent.action)))
     assert {"body.holding_recorded", "body.holding_ended"} <= actions
+
+
+async def test_a_holding_is_ended_only_through_its_own_body(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    await _admin(client, db)
+    await _members(db, 1)
+    first = (await _body(client, categories="")).headers["location"]
+    other = (await _body(client, name="Audit Committee", categories="")).headers["location"]
+    await post_form(
+        client,
+        first,
+        f"{first}/holdings",
+        {"membership_number": "M1", "category": "", "starts_on": "2026-01-01"},
+    )
+    holding = await db.scalar(select(SeatHolding))
+    assert holding is not None
+    wrong = await post_form(
+        client,
+        other,
+        f"{other}/holdings/{holding.id}/end",
+        {"ends_on": "2026-05-31", "end_reason": "resigned"},
+    )
+    assert wrong.status_code == 404
+    await db.refresh(holding)
+    assert holding.ends_on is None
