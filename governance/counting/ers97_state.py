@@ -436,7 +436,8 @@ class Ers97Count:
         self.sheet.stages.append(stage)
 
     def shown_votes(self, moving: Sequence[int]) -> dict[int, Fraction]:
-        """Each standing candidate's vote, unless excluded with none left (or being excluded).
+        """Each standing candidate's vote, except an excluded one's with none left (a candidate
+        being excluded, in ``moving``, is shown until its exclusion is over).
 
         A stage usually changes a few candidates' votes: unless a candidate is shown who was not
         at the stage before, that stage's table is copied, the candidates no longer shown are
