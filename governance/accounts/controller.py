@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+import structlog
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance.accounts import activation, service
 from governance.accounts.models import STAFF_ROLES, LinkPurpose, Role, User
+from governance.config import Settings
 from governance.errors import InvalidInput, TooManyAttempts
 from governance.security.guards import requires_role
 from governance.web.auth import SESSION_COOKIE, DBSession, account, settings_of, signed_in
@@ -63,6 +69,9 @@ async def _start_session(
         max_age=settings.session_hours * 3600,
     )
     return response
+
+
+log = structlog.get_logger(__name__)
 
 
 class AccountController(Controller):
@@ -200,6 +209,27 @@ class PasswordForm:
     password: str = ""
 
 
+LinkRequest = Callable[[AsyncSession, Settings, str], Awaitable[None]]
+
+
+def _after_response(
+    request: Request[Any, Any, Any], work: LinkRequest, email: str
+) -> BackgroundTask:
+    """Look the address up only after the answer is sent, in a session of its own: the answer
+    and its timing are then the same whether or not the address is on the register."""
+    app = request.app
+
+    async def run() -> None:
+        config = cast(SQLAlchemyAsyncConfig, app.state["alchemy_config"])
+        try:
+            async with config.get_session() as session:
+                await work(session, settings_of(app), email)
+        except Exception:  # nobody is waiting for this answer: log it instead
+            log.exception("link request failed", work=work.__name__)
+
+    return BackgroundTask(run)
+
+
 class MemberAccessController(Controller):
     """Members activate their account from the register, and may sign in by emailed link."""
 
@@ -211,11 +241,10 @@ class MemberAccessController(Controller):
     async def request_activation(
         self,
         request: Request[Any, Any, Any],
-        db_session: DBSession,
         data: URLEncodedBody[AddressForm],
     ) -> Template:
-        await activation.request_activation(db_session, settings_of(request.app), data.email)
-        return Template("accounts/activate_request.html", context={"sent": True})
+        work = _after_response(request, activation.request_activation, data.email)
+        return Template("accounts/activate_request.html", context={"sent": True}, background=work)
 
     @get("/activate/{token:str}", name="activate")
     async def activation_page(
@@ -250,11 +279,10 @@ class MemberAccessController(Controller):
     async def request_sign_in_link(
         self,
         request: Request[Any, Any, Any],
-        db_session: DBSession,
         data: URLEncodedBody[AddressForm],
     ) -> Template:
-        await activation.request_sign_in_link(db_session, settings_of(request.app), data.email)
-        return Template("accounts/sign_in_link.html", context={"sent": True})
+        work = _after_response(request, activation.request_sign_in_link, data.email)
+        return Template("accounts/sign_in_link.html", context={"sent": True}, background=work)
 
     @get("/login/link/{token:str}", name="sign_in_with_link")
     async def sign_in_link_confirm(
