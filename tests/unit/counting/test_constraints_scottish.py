@@ -6,6 +6,7 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
+from constraint_cases import constrained_elections, meets
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -180,48 +181,9 @@ def test_limits_that_bind_no_one_leave_real_ward_counts_unchanged(ballots_dir: P
 
 # -- on random elections the limits always hold, or are refused up front
 
-REGIONS = ("North", "South", "East")
-ORGANISATIONS = ("Acme", "Beta")
-
-
-@st.composite
-def constrained_elections(draw: st.DrawFn) -> tuple[Election, Constraints]:
-    candidates = draw(st.integers(2, 7))
-    seats = draw(st.integers(1, min(4, candidates)))
-    ranking = st.permutations(range(candidates)).flatmap(
-        lambda order: st.integers(0, candidates).map(lambda n: tuple(order[:n]))
-    )
-    lines = draw(st.lists(st.tuples(ranking, st.integers(1, 30)), min_size=1, max_size=20))
-    categories = {
-        c: {
-            "region": draw(st.sampled_from(REGIONS)),
-            "organisation": draw(st.sampled_from(ORGANISATIONS)),
-        }
-        for c in range(candidates)
-    }
-    keys = [("region", r) for r in REGIONS] + [("organisation", o) for o in ORGANISATIONS]
-    limits = {}
-    for key in draw(st.lists(st.sampled_from(keys), unique=True, min_size=1, max_size=4)):
-        low = draw(st.integers(0, 1))
-        limits[key] = Limit(low, draw(st.one_of(st.none(), st.integers(max(low, 1), 3))))
-    names = tuple("ABCDEFG"[:candidates])
-    withdrawn = frozenset(draw(st.sets(st.integers(0, candidates - 1), max_size=1)))
-    if len(withdrawn) == candidates:
-        withdrawn = frozenset()
-    groups = tuple(BallotGroup(r, n) for r, n in lines)
-    return Election("random", names, seats, groups, withdrawn), Constraints(categories, limits)
-
-
-def meets(chosen: list[int] | tuple[int, ...], rules: Constraints) -> bool:
-    for (dimension, value), limit in rules.limits.items():
-        n = sum(1 for c in chosen if rules.categories[c].get(dimension) == value)
-        if n < limit.minimum or (limit.maximum is not None and n > limit.maximum):
-            return False
-    return True
-
 
 @settings(max_examples=300, deadline=None)
-@given(constrained_elections(), st.integers(0, 2**32))
+@given(constrained_elections(withdraw=True), st.integers(0, 2**32))
 def test_elected_meet_feasible_limits_or_the_limits_are_refused_before_counting(
     case: tuple[Election, Constraints], seed: int
 ) -> None:

@@ -1,0 +1,57 @@
+"""Random constrained elections for the property tests of every engine that takes constraints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from hypothesis import strategies as st
+
+from governance.counting.constraints import Constraints, Limit
+from governance.counting.model import BallotGroup, Election
+
+TWO_DIMENSIONS: Mapping[str, tuple[str, ...]] = {
+    "region": ("North", "South", "East"),
+    "organisation": ("Acme", "Beta"),
+}
+# A third limited dimension makes the feasibility check take the exhaustive search.
+THREE_DIMENSIONS: Mapping[str, tuple[str, ...]] = {**TWO_DIMENSIONS, "group": ("X", "Y")}
+
+
+@st.composite
+def constrained_elections(
+    draw: st.DrawFn,
+    dimensions: Mapping[str, tuple[str, ...]] = TWO_DIMENSIONS,
+    max_limits: int = 4,
+    withdraw: bool = False,
+) -> tuple[Election, Constraints]:
+    candidates = draw(st.integers(2, 7))
+    seats = draw(st.integers(1, min(4, candidates)))
+    ranking = st.permutations(range(candidates)).flatmap(
+        lambda order: st.integers(0, candidates).map(lambda n: tuple(order[:n]))
+    )
+    lines = draw(st.lists(st.tuples(ranking, st.integers(1, 30)), min_size=1, max_size=20))
+    categories = {
+        c: {dimension: draw(st.sampled_from(values)) for dimension, values in dimensions.items()}
+        for c in range(candidates)
+    }
+    keys = [(dimension, value) for dimension, values in dimensions.items() for value in values]
+    limits = {}
+    chosen = draw(st.lists(st.sampled_from(keys), unique=True, min_size=1, max_size=max_limits))
+    for key in chosen:
+        low = draw(st.integers(0, 1))
+        limits[key] = Limit(low, draw(st.one_of(st.none(), st.integers(max(low, 1), 3))))
+    withdrawn: frozenset[int] = frozenset()
+    if withdraw:
+        withdrawn = frozenset(draw(st.sets(st.integers(0, candidates - 1), max_size=1)))
+    groups = tuple(BallotGroup(r, n) for r, n in lines)
+    names = tuple("ABCDEFG"[:candidates])
+    return Election("random", names, seats, groups, withdrawn), Constraints(categories, limits)
+
+
+def meets(chosen: Sequence[int], rules: Constraints) -> bool:
+    """Whether a set of elected candidates keeps every limit."""
+    for (dimension, value), limit in rules.limits.items():
+        n = sum(1 for c in chosen if rules.categories[c].get(dimension) == value)
+        if n < limit.minimum or (limit.maximum is not None and n > limit.maximum):
+            return False
+    return True
