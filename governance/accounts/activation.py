@@ -14,7 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
-from governance.accounts.models import AccessLink, Account, LinkPurpose, Role, User, UserRole
+from governance.accounts.models import (
+    STAFF_ROLES,
+    AccessLink,
+    Account,
+    LinkPurpose,
+    Role,
+    User,
+    UserRole,
+)
 from governance.accounts.service import (
     NewAccount,
     create_user,
@@ -139,11 +147,16 @@ async def activate(session: AsyncSession, settings: Settings, token: str, passwo
 
 
 async def request_sign_in_link(session: AsyncSession, settings: Settings, email: str) -> None:
-    """Mail a one-time sign-in link to an account holder; the same answer whatever the address."""
+    """Mail a one-time sign-in link to a member's account; the same answer whatever the address.
+
+    Staff accounts sign in with their password only: a mailbox alone must not open an account
+    that can change the register or run an election.
+    """
     address = normalise_email(email)[:320]
     user = await session.scalar(select(User).where(User.email == address, User.is_active.is_(True)))
     if (
         user is None
+        or _is_staff(user)
         or await _recent_links(session, address, LinkPurpose.SIGN_IN) >= LINKS_PER_ADDRESS
     ):
         return
@@ -166,7 +179,11 @@ async def redeem_sign_in_link(session: AsyncSession, settings: Settings, token: 
     user = await session.scalar(
         select(User).where(User.email == link.email, User.is_active.is_(True))
     )
-    if user is None:
-        raise NotFound(_("This account is no longer active."))
+    if user is None or _is_staff(user):
+        raise NotFound(_("This link cannot sign this account in. Sign in with your password."))
     await use_link(session, link)
     return user
+
+
+def _is_staff(user: User) -> bool:
+    return bool(user.role_names & set(STAFF_ROLES))

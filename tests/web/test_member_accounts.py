@@ -102,8 +102,8 @@ async def test_a_lapsed_member_gets_no_activation_link(
 async def test_a_sign_in_link_signs_in_once_after_a_button_press(
     client: AsyncTestClient[Any], db: AsyncSession
 ) -> None:
-    await make_user(db, "ro@example.org", {Role.RETURNING_OFFICER})
-    await post_form(client, "/login/link", "/login/link", {"email": "ro@example.org"})
+    await make_user(db, "member@example.org", {Role.MEMBER})
+    await post_form(client, "/login/link", "/login/link", {"email": "member@example.org"})
     path = await _mail_link(db, "sign_in_link")
     confirm = await client.get(path)
     assert confirm.status_code == 200 and SESSION_COOKIE not in client.cookies
@@ -111,6 +111,15 @@ async def test_a_sign_in_link_signs_in_once_after_a_button_press(
     assert used.status_code == 303 and SESSION_COOKIE in client.cookies
     again = await client.post(path, data={"_csrf_token": csrf_from(confirm)})
     assert again.status_code == 410
+
+
+async def test_staff_get_no_sign_in_link_and_must_use_their_password(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    await make_user(db, "admin@example.org", {Role.ADMIN, Role.MEMBER})
+    response = await post_form(client, "/login/link", "/login/link", {"email": "admin@example.org"})
+    assert response.status_code == 200 and "If that address has an account" in response.text
+    assert await _outbox_count(db) == 0
 
 
 async def test_a_sign_in_link_for_an_unknown_address_sends_nothing(
