@@ -17,6 +17,30 @@ TWO_DIMENSIONS: Mapping[str, tuple[str, ...]] = {
 THREE_DIMENSIONS: Mapping[str, tuple[str, ...]] = {**TWO_DIMENSIONS, "group": ("X", "Y")}
 
 
+# The worked example of docs/constraints.md: six candidates, at least one from the North, at
+# most one from Acme. Every engine's constraint tests count it.
+NAMES = "ABCDEF"
+CATEGORIES = {
+    0: {"region": "South", "organisation": "Acme"},
+    1: {"region": "South", "organisation": "Acme"},
+    2: {"region": "South", "organisation": "Beta"},
+    3: {"region": "North", "organisation": "Beta"},
+    4: {"region": "North", "organisation": "Gamma"},
+    5: {"region": "South", "organisation": "Gamma"},
+}
+LIMITS = {("region", "North"): Limit(minimum=1), ("organisation", "Acme"): Limit(maximum=1)}
+RULES = Constraints(CATEGORIES, LIMITS)
+NORTH_PROTECTED = "protected: region = North needs 1 more elected and has 1 continuing candidate(s)"
+ACME_FULL = "electing would exceed the maximum of 1 for organisation = Acme"
+NORTH_SHORT = "electing would leave too few places for the minimum of region = North (minimum 1)"
+
+
+def election(seats: int, *lines: tuple[int, str], names: str = NAMES) -> Election:
+    """Ballot lines as (count, ranking by letters), e.g. (18, "AB")."""
+    groups = tuple(BallotGroup(tuple(names.index(c) for c in order), n) for n, order in lines)
+    return Election("constraints", tuple(names), seats, groups)
+
+
 @st.composite
 def constrained_elections(
     draw: st.DrawFn,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from constraint_cases import CATEGORIES, NAMES, NORTH_PROTECTED, RULES, election
 
 from governance.counting import ers97
 from governance.counting.constraints import (
@@ -15,23 +16,6 @@ from governance.counting.constraints import (
     count_block_with_constraints,
 )
 from governance.counting.model import BallotGroup, CountingError, CountSheet, Election, Lot, Stage
-
-NAMES = "ABCDEF"
-CATEGORIES = {
-    0: {"region": "South", "organisation": "Acme"},
-    1: {"region": "South", "organisation": "Acme"},
-    2: {"region": "South", "organisation": "Beta"},
-    3: {"region": "North", "organisation": "Beta"},
-    4: {"region": "North", "organisation": "Gamma"},
-    5: {"region": "South", "organisation": "Gamma"},
-}
-LIMITS = {("region", "North"): Limit(minimum=1), ("organisation", "Acme"): Limit(maximum=1)}
-RULES = Constraints(CATEGORIES, LIMITS)
-
-
-def election(seats: int, *lines: tuple[int, str], names: str = NAMES) -> Election:
-    groups = tuple(BallotGroup(tuple(names.index(c) for c in order), n) for n, order in lines)
-    return Election("constraints", tuple(names), seats, groups)
 
 
 def figures(stage: Stage) -> dict[str, str]:
@@ -47,7 +31,6 @@ def decisions(sheet: CountSheet) -> list[tuple[int, str, str, str]]:
 # -- worked example 1 (docs/constraints.md): protection, a barred bulk exclusion, forced election
 
 EXAMPLE_1 = election(3, (18, "AB"), (17, "BA"), (15, "CF"), (14, "FCA"), (6, "DC"), (3, "ED"))
-NORTH_PROTECTED = "protected: region = North needs 1 more elected and has 1 continuing candidate(s)"
 
 
 def test_worked_example_1_without_constraints_elects_no_one_from_the_north() -> None:

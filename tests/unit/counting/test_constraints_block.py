@@ -6,7 +6,16 @@ from fractions import Fraction
 from itertools import combinations
 
 import pytest
-from constraint_cases import constrained_elections, meets
+from constraint_cases import (
+    ACME_FULL,
+    CATEGORIES,
+    NAMES,
+    NORTH_SHORT,
+    RULES,
+    constrained_elections,
+    election,
+    meets,
+)
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -14,26 +23,6 @@ from governance.counting import simple
 from governance.counting.constraints import ConstraintError, Constraints, Limit
 from governance.counting.model import BallotGroup, Election, Lot
 from governance.counting.sheet import to_json
-
-NAMES = "ABCDEF"
-CATEGORIES = {
-    0: {"region": "South", "organisation": "Acme"},
-    1: {"region": "South", "organisation": "Acme"},
-    2: {"region": "South", "organisation": "Beta"},
-    3: {"region": "North", "organisation": "Beta"},
-    4: {"region": "North", "organisation": "Gamma"},
-    5: {"region": "South", "organisation": "Gamma"},
-}
-LIMITS = {("region", "North"): Limit(minimum=1), ("organisation", "Acme"): Limit(maximum=1)}
-RULES = Constraints(CATEGORIES, LIMITS)
-ACME_FULL = "electing would exceed the maximum of 1 for organisation = Acme"
-NORTH_SHORT = "electing would leave too few places for the minimum of region = North (minimum 1)"
-
-
-def election(seats: int, *lines: tuple[int, str]) -> Election:
-    groups = tuple(BallotGroup(tuple(NAMES.index(c) for c in order), n) for n, order in lines)
-    return Election("block", tuple(NAMES), seats, groups)
-
 
 # Tallies (each paper's first three names): A 20, B 18, C 16, F 14, D 9, E 7.
 EXAMPLE = election(

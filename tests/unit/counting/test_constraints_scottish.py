@@ -6,7 +6,17 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
-from constraint_cases import constrained_elections, meets
+from constraint_cases import (
+    ACME_FULL,
+    CATEGORIES,
+    NAMES,
+    NORTH_PROTECTED,
+    NORTH_SHORT,
+    RULES,
+    constrained_elections,
+    election,
+    meets,
+)
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -15,26 +25,6 @@ from governance.counting.blt import load_blt
 from governance.counting.constraints import ConstraintError, Constraints, Limit
 from governance.counting.model import BallotGroup, CountSheet, Election, Lot, Stage
 from governance.counting.sheet import to_json
-
-NAMES = "ABCDEF"
-CATEGORIES = {
-    0: {"region": "South", "organisation": "Acme"},
-    1: {"region": "South", "organisation": "Acme"},
-    2: {"region": "South", "organisation": "Beta"},
-    3: {"region": "North", "organisation": "Beta"},
-    4: {"region": "North", "organisation": "Gamma"},
-    5: {"region": "South", "organisation": "Gamma"},
-}
-LIMITS = {("region", "North"): Limit(minimum=1), ("organisation", "Acme"): Limit(maximum=1)}
-RULES = Constraints(CATEGORIES, LIMITS)
-NORTH_PROTECTED = "protected: region = North needs 1 more elected and has 1 continuing candidate(s)"
-ACME_FULL = "electing would exceed the maximum of 1 for organisation = Acme"
-NORTH_SHORT = "electing would leave too few places for the minimum of region = North (minimum 1)"
-
-
-def election(seats: int, *lines: tuple[int, str], names: str = NAMES) -> Election:
-    groups = tuple(BallotGroup(tuple(names.index(c) for c in order), n) for n, order in lines)
-    return Election("constraints", tuple(names), seats, groups)
 
 
 def figures(stage: Stage) -> dict[str, str]:
