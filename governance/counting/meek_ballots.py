@@ -68,6 +68,8 @@ class BallotTree:
         self._parent = np.full(1024, -1, np.int64)
         self._cand = np.full(1024, candidates, np.int64)  # the root names no candidate
         self._depth: Depths = np.zeros(1024, np.int16)
+        self._known_keys: Ints = np.zeros(0, np.int64)  # paths of the nodes, sorted (_plan)
+        self._known_nodes: Ints = np.zeros(0, np.int64)
         self._node = self._children(np.zeros(len(lengths), np.int64), self._prefs[self._starts])
         self._plan()
 
@@ -88,29 +90,33 @@ class BallotTree:
         largest = int(keep_factors.max())
         if largest > MAX_KEEP_FACTOR:
             raise CountingError("a keep factor above 2 cannot be computed exactly here")
-        size, inner, parent = self._size, self._leaves, self._parent
+        inner = self._leaves
         weight = np.empty(inner, np.int64)
-        kept = np.empty(size, np.int64)
         weight[0] = SCALE  # B.2.a: "set ballot weight w to 1"
-        kept[0] = 0
-        factors = keep_factors[self._cand[:inner]]
-        # With no keep factor above 1 no weight goes below 0 (w × kf rounded up is at most w),
-        # so the level loop needs no clamping and works in place: the same numbers, fewer steps.
+        # B.2.a: a candidate keeps w x kf rounded up to 9 places, and the ballot goes on with
+        # w - ceil(w x kf) = floor(w x (1 - kf)), exactly, because w is a whole number of units.
+        # So each level is one product and one division, and what each node kept is found for
+        # every node at once afterwards, as its parent's weight less its own.
+        rest = SCALE - keep_factors[self._cand[:inner]]
+        # With no keep factor above 1 no weight goes below 0, so no clamping is needed; with one,
+        # a ballot whose weight has reached 0 or below gives nothing more (kept 0 all the way on).
         clamp = largest > SCALE
-        for start, stop in self._levels:
-            before = weight[parent[start:stop]]
-            # B.2.a: w × kf "to 9 decimal places, rounded up"; a ballot whose weight has reached
-            # 0 (or below, should a keep factor exceed 1) gives nothing more.
-            keep = kept[start:stop]
-            np.multiply(np.maximum(before, 0) if clamp else before, factors[start:stop], out=keep)
-            keep += SCALE - 1
-            keep //= SCALE
-            np.subtract(before, keep, out=weight[start:stop])
-        # A hopeful candidate's keep factor is 1: it keeps the whole weight, with no rounding.
-        leaf_weight = weight[parent[inner:size]]
-        kept[inner:] = np.maximum(leaf_weight, 0) if clamp else leaf_weight
+        for parents, start, stop in self._levels:
+            before = weight[parents]
+            if clamp:
+                np.maximum(before, 0, out=before)
+            level = weight[start:stop]
+            np.multiply(before, rest[start:stop], out=level)
+            level //= SCALE
+        # Every node but the root: its parent's weight (a hopeful leaf keeps all of it: kf = 1,
+        # no rounding), less, for an inner node, the weight that goes on past it.
+        kept = weight[self._parent[1 : self._size]]
+        if clamp:
+            np.maximum(kept, 0, out=kept)
+        kept[: inner - 1] -= weight[1:inner]
+        kept *= self._passing[1:]
         votes = np.zeros(self.candidates + 1, np.int64)
-        np.add.at(votes, self._cand[:size], kept * self._passing)
+        np.add.at(votes, self._cand[1 : self._size], kept)
         return votes[: self.candidates]
 
     def elect(self, candidate: int) -> None:
@@ -166,17 +172,28 @@ class BallotTree:
         self._pos[ballots] = pos
 
     def _children(self, parents: Ints, cands: npt.NDArray[np.integer]) -> Ints:
-        """New nodes extending each parent's path by the candidate, one per distinct path."""
-        keys = parents * (self.candidates + 1) + cands
-        unique, inverse = np.unique(keys, return_inverse=True)
+        """The node extending each parent's path by the candidate: the path's node if the tree
+        has one already (ballots that step back past a defeated candidate often rejoin a path
+        others took), else a new node, one per distinct path."""
+        width = self.candidates + 1
+        unique, inverse = np.unique(parents * width + cands, return_inverse=True)
+        nodes = np.empty(len(unique), np.int64)
+        known = np.zeros(len(unique), bool)
+        if len(self._known_keys):
+            at = np.searchsorted(self._known_keys, unique)
+            np.minimum(at, len(self._known_keys) - 1, out=at)
+            known = self._known_keys[at] == unique
+            nodes[known] = self._known_nodes[at[known]]
+        fresh = unique[~known]
         first = self._size
-        self._reserve(first + len(unique))
-        new = slice(first, first + len(unique))
-        self._parent[new] = unique // (self.candidates + 1)
-        self._cand[new] = unique % (self.candidates + 1)
+        self._reserve(first + len(fresh))
+        new = slice(first, first + len(fresh))
+        self._parent[new] = fresh // width
+        self._cand[new] = fresh % width
         self._depth[new] = self._depth[self._parent[new]] + 1
         self._size = new.stop
-        return first + inverse.reshape(-1)
+        nodes[~known] = np.arange(new.start, new.stop)
+        return nodes[inverse.reshape(-1)]
 
     def _reserve(self, size: int) -> None:
         if size <= len(self._parent):
@@ -189,8 +206,9 @@ class BallotTree:
     def _plan(self) -> None:
         """Keep only nodes some ballot reaches, inner nodes by depth (root first), leaves last.
 
-        A node never gains ballots after it is made (moving ballots always get new nodes), so a
-        node no ballot reaches is dropped for good and the survivors are renumbered in place.
+        A node no ballot reaches is dropped for good (a ballot that reaches its path later gets a
+        new node) and the survivors are renumbered in place; then the paths are indexed so that
+        moving ballots find the nodes of paths that already exist.
         """
         size = self._size
         passing = np.zeros(size, np.int64)
@@ -218,7 +236,14 @@ class BallotTree:
         self._passing = passing[order]
         self._node = position[self._node]
         self._leaves = int(alive[:inner].sum())
-        self._levels = _levels(self._depth[: self._leaves])
+        self._levels = [
+            (self._parent[start:stop].copy(), start, stop)
+            for start, stop in _levels(self._depth[: self._leaves])
+        ]
+        keys = self._parent[1 : self._size] * (self.candidates + 1) + self._cand[1 : self._size]
+        by_key = np.argsort(keys)
+        self._known_keys = keys[by_key]
+        self._known_nodes = by_key + 1
 
 
 def _levels(depths: Depths) -> list[tuple[int, int]]:
