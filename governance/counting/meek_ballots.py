@@ -22,12 +22,11 @@ below 2^63 for up to 4 × 10^9 ballot papers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
 
-from governance.counting.model import BallotGroup, CountingError
+from governance.counting.model import BallotGroup, CountingError, RankingTable
 
 SCALE = 10**9
 """Rule A: 9 decimal places; every value is an integer number of 10^-9 units."""
@@ -56,7 +55,9 @@ class BallotTree:
     ) -> None:
         self.candidates = candidates
         self.state = np.zeros(candidates, np.int8)  # every candidate starts hopeful (rule A)
-        self._prefs, lengths, self._counts = _valid_ballots(ballots, candidates, withdrawn)
+        # The same papers as ``Election.valid_groups``, not merged: the tree shares their paths.
+        valid = RankingTable.of(ballots).valid(candidates, withdrawn)
+        self._prefs, lengths, self._counts = valid.marks, valid.lengths, valid.counts
         self._ends = np.cumsum(lengths)
         self._starts = self._ends - lengths
         self._pos = np.zeros(len(lengths), np.int64)  # index of the candidate a ballot stops at
@@ -251,26 +252,3 @@ def _levels(depths: Depths) -> list[tuple[int, int]]:
     deepest = int(depths[-1])
     bounds = np.searchsorted(depths, np.arange(deepest + 2))
     return [(int(bounds[d]), int(bounds[d + 1])) for d in range(1, deepest + 1)]
-
-
-def _valid_ballots(
-    ballots: Sequence[BallotGroup], candidates: int, withdrawn: Iterable[int]
-) -> tuple[npt.NDArray[np.int32], Ints, Ints]:
-    """Rankings as one flat array with withdrawn candidates struck out and blank papers dropped.
-
-    The same papers as ``Election.valid_groups`` without merging identical rankings (the tree
-    shares their paths anyway), done in NumPy because a million ballots take seconds in Python.
-    """
-    lengths = np.fromiter(map(len, (g.ranking for g in ballots)), np.int64, len(ballots))
-    counts = np.fromiter((g.count for g in ballots), np.int64, len(ballots))
-    prefs = np.fromiter(chain.from_iterable(g.ranking for g in ballots), np.int32, lengths.sum())
-    struck = np.zeros(candidates, bool)
-    struck[list(withdrawn)] = True
-    if struck.any():
-        kept = ~struck[prefs]
-        lengths = np.bincount(
-            np.repeat(np.arange(len(ballots)), lengths)[kept], minlength=len(ballots)
-        )
-        prefs = prefs[kept]
-    valid = (lengths > 0) & (counts > 0)  # a paper with no preference (or a line of 0) is void
-    return prefs[np.repeat(valid, lengths)], lengths[valid], counts[valid]

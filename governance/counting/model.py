@@ -80,6 +80,29 @@ class RankingTable(Sequence[BallotGroup]):
             raise CountingError("a ballot names a candidate that does not exist") from error
         return cls(marks, lengths, counts)
 
+    def valid(self, candidates: int, withdrawn: Iterable[int] = ()) -> RankingTable:
+        """The valid papers: ``withdrawn`` candidates struck out of every ranking, then the
+        papers with no preference left (and lines of no papers) dropped; rankings not merged.
+
+        A mark outside ``0 .. candidates - 1`` is refused: no count may index past its tallies.
+        """
+        import numpy as np
+
+        marks, lengths, counts = self.marks, self.lengths, self.counts
+        if marks.size and (marks.min() < 0 or marks.max() >= candidates):
+            raise CountingError("a ballot ranks a candidate number that is not on the paper")
+        struck = np.zeros(candidates, np.bool_)
+        struck[list(withdrawn)] = True
+        if struck.any():
+            kept = ~struck[marks]
+            row = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+            lengths = np.bincount(row[kept], minlength=lengths.size).astype(np.int64)
+            marks = marks[kept]
+        valid = (lengths > 0) & (counts > 0)
+        if valid.all():
+            return RankingTable(marks, lengths, counts)
+        return RankingTable(marks[np.repeat(valid, lengths)], lengths[valid], counts[valid])
+
     def __len__(self) -> int:
         return len(self.counts)
 

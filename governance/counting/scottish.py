@@ -115,7 +115,10 @@ class _Papers:
     def build(cls, election: Election) -> _Papers:
         n_candidates = len(election.candidates)
         table = RankingTable.of(election.ballots)
-        marks, lengths, copies = _valid_rankings(election, table)
+        # r.45: a paper with no preference for a standing candidate is not valid; identical
+        # rankings need not be merged: they move together, at the same values, to the same places.
+        valid = table.valid(n_candidates, election.withdrawn)
+        marks, lengths, copies = valid.marks, valid.lengths, valid.counts
         width = int(lengths.max(initial=0)) + 1
         dtype = np.uint8 if n_candidates < 255 else np.int32
         ranks = np.full((lengths.size, width), n_candidates, dtype=dtype)
@@ -144,32 +147,6 @@ def _cell_indices(lengths: IntArray, width: int) -> npt.NDArray[np.integer]:
     steps[0] = 0
     steps[starts] = width - lengths[:-1] + 1
     return np.cumsum(steps, dtype=dtype)
-
-
-def _valid_rankings(
-    election: Election, table: RankingTable
-) -> tuple[npt.NDArray[np.integer], IntArray, IntArray]:
-    """r.45: the valid papers' rankings (marks end to end, lengths, copies), withdrawn passed over.
-
-    A paper naming no standing candidate is not valid. Identical rankings need not be merged:
-    they move together, at the same values, to the same candidates.
-    """
-    n_candidates = len(election.candidates)
-    marks = table.marks
-    lengths, copies = table.lengths, table.counts
-    if marks.size and (marks.min() < 0 or marks.max() >= n_candidates):
-        raise CountingError("a ballot ranks a candidate number that is not on the paper")
-    if election.withdrawn:
-        standing = np.ones(n_candidates, dtype=np.bool_)
-        standing[list(election.withdrawn)] = False
-        kept = standing[marks]
-        row = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
-        lengths = np.bincount(row[kept], minlength=lengths.size).astype(np.int64)
-        marks = marks[kept]
-    valid = (lengths > 0) & (copies > 0)
-    if valid.all():
-        return marks, lengths, copies
-    return marks[np.repeat(valid, lengths)], lengths[valid], copies[valid]
 
 
 @dataclass(slots=True)
