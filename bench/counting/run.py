@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -257,6 +258,21 @@ def report(runs: list[Run]) -> None:
             baseline = timings.get(("pystv", ballots))
             if label not in ("pystv", "read BLT") and baseline and seconds:
                 print(f"pystv / {label} at {ballots:,} ballots ({what}): {baseline / seconds:.1f}x")
+    growth(runs)
+
+
+def growth(runs: list[Run]) -> None:
+    """Time against ballots, size to size: linear growth is a factor equal to the size factor."""
+    for label in STV_METHODS:
+        done = [r for r in runs if r.label == label and r.status == "ok"]
+        sized = sorted((r.ballots, r.seconds) for r in done)
+        steps = [
+            f"{b1:,} -> {b2:,}: {t2 / t1:.1f}x the time for {b2 / b1:.0f}x the ballots"
+            for (b1, t1), (b2, t2) in pairwise(sized)
+            if t1 and t2
+        ]
+        if steps:
+            print(f"growth of {label} (whole process): " + "; ".join(steps))
 
 
 if __name__ == "__main__":
