@@ -25,6 +25,8 @@ from governance.accounts.models import (
 )
 from governance.accounts.service import (
     NewAccount,
+    SignInFailed,
+    authenticate,
     create_user,
     find_link,
     issue_link,
@@ -33,7 +35,7 @@ from governance.accounts.service import (
 )
 from governance.audit.service import record
 from governance.config import Settings
-from governance.errors import Conflict, NotFound
+from governance.errors import Conflict, InvalidInput, NotFound
 from governance.i18n import _
 from governance.members.models import Member, MemberStatus
 from governance.members.service import has_account
@@ -121,16 +123,28 @@ async def activation_member(session: AsyncSession, settings: Settings, token: st
     return member
 
 
-async def activate(session: AsyncSession, settings: Settings, token: str, password: str) -> User:
-    """Create the member's account, or link an existing account with the same address to it."""
+async def account_for(session: AsyncSession, member: Member) -> User | None:
+    """The account that already uses the member's address (a staff account, say), if any."""
+    return await session.scalar(select(User).where(User.email == member.email))
+
+
+async def activate(
+    session: AsyncSession, settings: Settings, token: str, password: str, client_address: str
+) -> User:
+    """Create the member's account, or add the membership to the account with the same address.
+
+    Adding it to an existing account needs that account's password, checked as a sign-in is
+    (failures counted and limited): the emailed link proves the mailbox, not the account, and
+    the password typed on the page must never be silently ignored.
+    """
     link = await find_link(session, settings, LinkPurpose.MEMBER_ACTIVATION, token)
     member = await activation_member(session, settings, token)
-    existing = await session.scalar(select(User).where(User.email == member.email))
+    existing = await account_for(session, member)
     if existing is None:
         form = NewAccount(email=member.email, name=member.name, password=password)
         user = await create_user(session, form, frozenset({Role.MEMBER}), actor=member.email)
     else:
-        user = existing
+        user = await _confirm_owner(session, settings, member, password, client_address)
         if Role.MEMBER not in user.role_names:
             user.roles.append(UserRole(role=Role.MEMBER.value))
     user.member_id = member.id
@@ -144,6 +158,16 @@ async def activate(session: AsyncSession, settings: Settings, token: str, passwo
     )
     await session.commit()
     return user
+
+
+async def _confirm_owner(
+    session: AsyncSession, settings: Settings, member: Member, password: str, client_address: str
+) -> User:
+    try:
+        return await authenticate(session, settings, member.email, password, client_address)
+    except SignInFailed as error:
+        problem = _("That is not the password of the account that uses %(email)s.")
+        raise InvalidInput({"password": problem % {"email": member.email}}) from error
 
 
 async def request_sign_in_link(session: AsyncSession, settings: Settings, email: str) -> None:

@@ -18,6 +18,7 @@ from governance.accounts import activation, service
 from governance.accounts.models import STAFF_ROLES, LinkPurpose, Role, User
 from governance.config import Settings
 from governance.errors import InvalidInput, TooManyAttempts
+from governance.members.models import Member
 from governance.security.guards import requires_role
 from governance.web.auth import SESSION_COOKIE, DBSession, account, settings_of, signed_in
 
@@ -209,6 +210,15 @@ class PasswordForm:
     password: str = ""
 
 
+async def _activation_form(
+    db_session: AsyncSession, token: str, member: Member, errors: dict[str, str] | None = None
+) -> Template:
+    """New password, or, when an account already uses the address, that account's password."""
+    existing = await activation.account_for(db_session, member) is not None
+    context = {"token": token, "member": member, "existing": existing, "errors": errors or {}}
+    return Template("accounts/activate.html", context=context, status_code=422 if errors else 200)
+
+
 LinkRequest = Callable[[AsyncSession, Settings, str], Awaitable[None]]
 
 
@@ -251,7 +261,7 @@ class MemberAccessController(Controller):
         self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
     ) -> Template:
         member = await activation.activation_member(db_session, settings_of(request.app), token)
-        return Template("accounts/activate.html", context={"token": token, "member": member})
+        return await _activation_form(db_session, token, member)
 
     @post("/activate/{token:str}")
     async def activate(
@@ -263,12 +273,11 @@ class MemberAccessController(Controller):
     ) -> Response[Any]:
         settings = settings_of(request.app)
         try:
-            await activation.activate(db_session, settings, token, data.password)
+            await activation.activate(db_session, settings, token, data.password, _client(request))
         except InvalidInput as error:
             await db_session.rollback()
             member = await activation.activation_member(db_session, settings, token)
-            context = {"token": token, "member": member, "errors": error.fields}
-            return Template("accounts/activate.html", context=context, status_code=422)
+            return await _activation_form(db_session, token, member, error.fields)
         return Redirect("/login?created=1", status_code=303)
 
     @get("/login/link", name="sign_in_link_request")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from support import PASSWORD, csrf_from, make_member, make_user, post_form, sign_in
 
-from governance.accounts.models import Role, User
+from governance.accounts.models import LoginAttempt, Role, User
 from governance.members.models import Member
 from governance.notify.models import OutboxMessage
 from governance.web.auth import SESSION_COOKIE
@@ -67,6 +67,41 @@ async def test_admin_invites_a_member_who_activates_once_and_signs_in(
     assert (await client.get(path)).status_code == 410
     user = await db.scalar(select(User).where(User.email == "mary@example.org"))
     assert user is not None and user.member_id == member.id and user.role_names == {Role.MEMBER}
+    assert (await sign_in(client, "mary@example.org")).status_code == 303
+
+
+async def test_a_member_whose_address_has_an_account_proves_it_with_that_password(
+    client: AsyncTestClient[Any], db: AsyncSession
+) -> None:
+    """The emailed link proves the mailbox, not the staff account that uses the same address."""
+    member_id = (await _member(db)).id
+    await make_user(db, "mary@example.org", {Role.RETURNING_OFFICER}, name="Mary Somerville")
+    await make_user(db, "admin@example.org", {Role.ADMIN})
+    await sign_in(client, "admin@example.org")
+    page = f"/admin/members/{member_id}"
+    await post_form(client, page, f"{page}/invite", {})
+    path = await _mail_link(db, "member_activation")
+    await post_form(client, "/", "/logout", {})
+    form = await client.get(path)
+    assert form.status_code == 200 and "An account already uses mary@example.org" in form.text
+    assert 'autocomplete="current-password"' in form.text
+    wrong = await client.post(
+        path, data={"password": "a brand new password", "_csrf_token": csrf_from(form)}
+    )
+    assert wrong.status_code == 422
+    assert "That is not the password of the account that uses mary@example.org." in wrong.text
+    db.expire_all()
+    user = await db.scalar(select(User).where(User.email == "mary@example.org"))
+    assert user is not None and user.member_id is None and Role.MEMBER not in user.role_names
+    assert await db.scalar(select(func.count()).select_from(LoginAttempt)) == 1
+    done = await client.post(
+        path, data={"password": PASSWORD, "_csrf_token": csrf_from(form)}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    db.expire_all()
+    user = await db.scalar(select(User).where(User.email == "mary@example.org"))
+    assert user is not None and user.member_id == member_id
+    assert user.role_names == {Role.RETURNING_OFFICER, Role.MEMBER}
     assert (await sign_in(client, "mary@example.org")).status_code == 303
 
 
