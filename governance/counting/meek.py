@@ -34,6 +34,19 @@ tests). Clause by clause, and where this module applies each:
   the count sheet. Droop's reference counts use the order of the candidates in the file when there
   is no ``[tie]`` line; a lot that picks the first of the tied in that order reproduces them.
 
+Category constraints (``constraints=``) are our extension, not the rule's; the method is in
+``constraints.py`` and ``docs/constraints.md``, "exclude" meaning defeat (keep factor 0, as B.3).
+Infeasible limits are refused before A. At the top of every round, before B.2, protected
+candidates exactly filling the places left are elected, else every candidate who could no longer
+be elected is defeated: either is a round of its own, shown with the votes for the keep factors
+as they stand (one B.2.a distribution), and the count goes back to B.1. At B.2.c a candidate
+whose election the limits bar is defeated instead of elected; when not all who reach the quota
+can be elected together, they are taken highest vote first, equal votes in the order procedure T
+gives (the ``[tie]`` order, else lot), since the order decides who is barred. B.3 defeats the
+lowest of those the limits do not protect. C needs nothing more: every decision keeps the limits
+reachable with the places left, so the remaining hopeful candidates fit (C.1), or every limit is
+already met (C.2).
+
 Arithmetic is the rule's fixed point: every value is an integer number of 10^-9 units, never a
 binary float. Every product the rule rounds is rounded before it is used again, so no product of
 three scaled values is formed: in NumPy's 64-bit integers w × kf ≤ 10^9 × 10^9 (the limits that
@@ -55,11 +68,14 @@ hopeful candidate left on them) at the stage's distribution.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fractions import Fraction
 
 import numpy as np
 
+from governance.counting.constraints import ConstraintGuard, Constraints
 from governance.counting.meek_ballots import SCALE, BallotTree, Ints
+from governance.counting.meek_constraints import MeekLimits
 from governance.counting.model import CountSheet, Decision, Election, Lot, Stage
 
 METHOD = "stv-meek"
@@ -68,9 +84,17 @@ OMEGA = SCALE // 10**6  # A: omega = 0.000001
 EPSILON = 1  # B.2.b: 0.000000001
 
 
-def count(election: Election, lot: Lot) -> CountSheet:
-    """Count ``election`` by the PR Foundation reference Meek rule, ties settled by ``lot``."""
-    meek = _MeekCount(election, lot)
+def count(election: Election, lot: Lot, *, constraints: Constraints | None = None) -> CountSheet:
+    """Count ``election`` by the PR Foundation reference Meek rule, ties settled by ``lot``.
+
+    ``constraints`` adds category limits (our extension, ``constraints.py``).
+    """
+    limits = None
+    if constraints is not None:
+        guard = ConstraintGuard(constraints)
+        guard.check_feasible(election.standing, election.seats)  # before anything is counted
+        limits = MeekLimits(guard, election.seats, election.candidates)
+    meek = _MeekCount(election, lot, limits)
     meek.run()
     return meek.sheet
 
@@ -83,8 +107,9 @@ def fixed(value: int) -> str:
 class _MeekCount:
     """One count in progress: candidates' states and keep factors, and the sheet being written."""
 
-    def __init__(self, election: Election, lot: Lot) -> None:
+    def __init__(self, election: Election, lot: Lot, limits: MeekLimits | None = None) -> None:
         self.lot = lot
+        self.limits = limits
         self.seats = election.seats
         self.tree = BallotTree(election.ballots, len(election.candidates), election.withdrawn)
         papers = self.tree.papers
@@ -120,9 +145,11 @@ class _MeekCount:
         rounds = 0
         while len(self.hopeful) > self.seats - len(self.elected) > 0:  # B.1
             rounds += 1
-            winners, notes = self._iterate()
-            if winners:
-                self._elect(rounds, winners, notes)  # B.2.e: continue at B.1
+            if self.limits is not None and self._constrain(rounds, self.limits):
+                continue  # our extension: a round of its own, then B.1 again
+            winners, barred, notes = self._iterate()
+            if winners or barred:
+                self._elect(rounds, winners, barred, notes)  # B.2.e: continue at B.1
             else:
                 self._defeat_low(rounds, notes)  # B.3, then B.4
         self._complete()
@@ -132,35 +159,61 @@ class _MeekCount:
     def _distribute(self) -> None:
         self.votes = self.tree.distribute(self.keep_factors).tolist()
 
-    def _iterate(self) -> tuple[list[int], list[str]]:
-        """B.2: iterate until someone is elected or the surplus is small or stops falling."""
+    def _tally(self) -> None:
+        """B.2.a and B.2.b: the votes for the keep factors as they stand, and the quota."""
+        self._distribute()
+        self.quota = sum(self.votes) // (self.seats + 1) + EPSILON
+
+    def _total_surplus(self) -> int:
+        """B.2.d: the sum of (v - q) over the elected, but not less than 0."""
+        surplus = sum(map(self.votes.__getitem__, self.elected)) - self.quota * len(self.elected)
+        return max(surplus, 0)
+
+    def _iterate(self) -> tuple[list[int], dict[int, str], list[str]]:
+        """B.2: iterate until someone reaches the quota or the surplus is small or stops falling.
+
+        Returns those elected, those the category limits bar instead (with why), and the notes.
+        """
         previous: int | None = None
         iterations = 0
         while True:
             iterations += 1
-            self._distribute()  # B.2.a
-            votes = self.votes
-            quota = self.quota = sum(votes) // (self.seats + 1) + EPSILON  # B.2.b
-            winners: list[int] = []
-            if max(map(votes.__getitem__, self.hopeful)) >= quota:  # B.2.c
-                winners = [c for c in self.hopeful if votes[c] >= quota]
-                self.hopeful = [c for c in self.hopeful if c not in winners]
-                self.elected.extend(winners)
-            surplus = sum(map(votes.__getitem__, self.elected)) - quota * len(self.elected)
-            self.surplus = max(surplus, 0)  # B.2.d
-            why = self._finished(winners, previous)  # B.2.e
+            self._tally()  # B.2.a, B.2.b
+            reached, winners, barred, notes = self._find_winners()  # B.2.c
+            self.surplus = self._total_surplus()  # B.2.d
+            why = self._finished(reached, previous)  # B.2.e
             if why:
-                return winners, [f"B.2: {iterations} iteration(s); {why}"]
+                return winners, barred, [f"B.2: {iterations} iteration(s); {why}", *notes]
             previous = self.surplus
-            # B.2.f in Python integers (kf x q exceeds 64 bits), written back in one go
-            factors: list[int] = self.keep_factors.tolist()
-            for c in self.elected:
-                product = -(-factors[c] * quota // SCALE)  # kf x q, rounded up to 9 places
-                factors[c] = -(-product * SCALE // votes[c])  # / v, rounded up to 9 places
-            self.keep_factors = np.array(factors, np.int64)
+            self._update_keep_factors()  # B.2.f
 
-    def _finished(self, winners: list[int], previous: int | None) -> str:
-        if winners:
+    def _find_winners(self) -> tuple[list[int], list[int], dict[int, str], list[str]]:
+        """B.2.c: every hopeful candidate with v >= q is elected, unless the limits bar it."""
+        votes = self.votes
+        if max(map(votes.__getitem__, self.hopeful)) < self.quota:
+            return [], [], {}, []
+        reached = [c for c in self.hopeful if votes[c] >= self.quota]
+        winners: list[int] = reached
+        barred: dict[int, str] = {}
+        notes: list[str] = []
+        if self.limits is not None:
+            winners, barred, notes = self.limits.admit(
+                reached, self.hopeful, self.elected, votes, self._break_tie
+            )
+        self.hopeful = [c for c in self.hopeful if c not in reached]
+        self.elected.extend(winners)
+        return reached, winners, barred, notes
+
+    def _update_keep_factors(self) -> None:
+        """B.2.f in Python integers (kf x q exceeds 64 bits), written back in one go."""
+        factors: list[int] = self.keep_factors.tolist()
+        for c in self.elected:
+            product = -(-factors[c] * self.quota // SCALE)  # kf x q, rounded up to 9 places
+            factors[c] = -(-product * SCALE // self.votes[c])  # / v, rounded up to 9 places
+        self.keep_factors = np.array(factors, np.int64)
+
+    def _finished(self, reached: list[int], previous: int | None) -> str:
+        if reached:
             return "a candidate reached the quota (B.2.c)"
         if self.surplus < OMEGA:
             return "total surplus below omega (B.2.e)"
@@ -168,39 +221,91 @@ class _MeekCount:
             return "total surplus no longer falling (B.2.e)"
         return ""
 
-    def _elect(self, round_no: int, winners: list[int], notes: list[str]) -> None:
-        names = ", ".join(self.sheet.candidates[c] for c in winners)
-        stage = self._record("election", f"Round {round_no}: {names} elected", winners, [], notes)
+    def _constrain(self, round_no: int, limits: MeekLimits) -> bool:
+        """Our extension, at the top of a round: forced in, else barred out. True if a stage ran.
+
+        The stage shows the votes for the keep factors as they stand (one B.2.a distribution).
+        """
+        forced, barred = limits.top_of_round(self.hopeful, self.elected)
+        if not forced and not barred:
+            return False
+        self._tally()
+        order = sorted(forced, key=lambda c: (-self.votes[c], c))
+        self.hopeful = [c for c in self.hopeful if c not in forced]
+        self.elected.extend(order)
+        self.surplus = self._total_surplus()
+        names = self.sheet.candidates
+        notes = [f"{names[c]} elected by constraint: {forced[c]}" for c in order]
+        notes += [f"{names[c]} defeated: {barred[c]}" for c in sorted(barred)]
+        self._elect(round_no, order, dict(sorted(barred.items())), notes, forced=forced)
+        return True
+
+    def _elect(
+        self,
+        round_no: int,
+        winners: list[int],
+        barred: dict[int, str],
+        notes: list[str],
+        *,
+        forced: dict[int, str] | None = None,
+    ) -> None:
+        """Record the winners (B.2.c, or ``forced`` by the limits); defeat ``barred`` instead."""
+        how = "elected to meet the category minimums" if forced else "elected"
+        done = [f"{self._names(winners)} {how}"] if winners else []
+        done += [f"{self._names(barred)} defeated (category limits)"] if barred else []
+        action = "election" if winners else "exclusion"
+        stage = self._record(
+            action, f"Round {round_no}: {'; '.join(done)}", winners, [*barred], notes
+        )
         for c in winners:
-            self._decide(stage, c, "elected", "vote reached the quota (B.2.c)")
+            reason = f"constraint: {forced[c]}" if forced else "vote reached the quota (B.2.c)"
+            self._decide(stage, c, "elected", reason)
             self.tree.elect(c)
+        for c, why in barred.items():
+            self._decide(stage, c, "excluded", f"constraint: {why}")
+        self._defeat(list(barred))
+
+    def _defeat(self, losers: list[int]) -> None:
+        """Keep factor 0 (B.3: "set the keep factor kf of c to 0"); the tree is replanned."""
+        self.hopeful = [c for c in self.hopeful if c not in losers]
+        for c in losers:
+            self.keep_factors[c] = 0
+            self.tree.defeat(c)
         self.tree.replan()
 
     def _defeat_low(self, round_no: int, notes: list[str]) -> None:
-        """B.3: defeat the lowest hopeful candidate; ties are votes within s of the lowest."""
-        low = min(self.votes[c] for c in self.hopeful)
-        tied = [c for c in self.hopeful if self.votes[c] <= low + self.surplus]
-        stage_no = len(self.sheet.stages) + 1
+        """B.3: defeat the lowest hopeful candidate; ties are votes within s of the lowest.
+
+        With category limits, the lowest of those the limits do not protect.
+        """
+        eligible, reason = self.hopeful, "lowest vote (B.3)"
+        if self.limits is not None:
+            eligible, protected = self.limits.defeatable(self.hopeful, self.elected)
+            notes.extend(f"{self.sheet.candidates[c]} {why}" for c, why in protected.items())
+            if protected:
+                reason = "lowest vote of those not protected by a constraint (B.3)"
+        low = min(self.votes[c] for c in eligible)
+        tied = [c for c in eligible if self.votes[c] <= low + self.surplus]
         loser = tied[0]
         if len(tied) > 1:
-            loser, how = self._break_tie(tied, stage_no)
-            drawn = ", ".join(self.sheet.candidates[c] for c in sorted(tied))
-            notes.append(f"T: tie between {drawn} settled {how}")
+            purpose = "defeat low candidate (B.3): votes within the total surplus of the lowest"
+            loser, how = self._break_tie(tied, purpose)
+            notes.append(f"T: tie between {self._names(sorted(tied))} settled {how}")
         name = self.sheet.candidates[loser]
-        self._record("exclusion", f"Round {round_no}: {name} defeated", [], [loser], notes)
-        self._decide(stage_no, loser, "excluded", "lowest vote (B.3)")
-        self.hopeful.remove(loser)
-        self.keep_factors[loser] = 0  # B.3: "set the keep factor kf of c to 0"
-        self.tree.defeat(loser)
-        self.tree.replan()
+        stage = self._record("exclusion", f"Round {round_no}: {name} defeated", [], [loser], notes)
+        self._decide(stage, loser, "excluded", reason)
+        self._defeat([loser])
 
-    def _break_tie(self, tied: list[int], stage_no: int) -> tuple[int, str]:
+    def _break_tie(self, tied: list[int], purpose: str) -> tuple[int, str]:
         """T: the first of the tied in the predetermined order: the file's, else the lot's."""
         order = self.tie_order
         if all(c in order for c in tied):
             return min(tied, key=order.index), "by the election's tie-break order"
-        purpose = "defeat low candidate (B.3): votes within the total surplus of the lowest"
+        stage_no = len(self.sheet.stages) + 1  # the stage being counted
         return self.lot.choose(tied, stage=stage_no, purpose=purpose), "by lot"
+
+    def _names(self, candidates: Iterable[int]) -> str:
+        return ", ".join(self.sheet.candidates[c] for c in candidates)
 
     def _complete(self) -> None:
         """C.1: elect the remaining hopeful candidates if seats are unfilled; C.2: else defeat."""

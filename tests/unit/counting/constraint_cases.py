@@ -47,7 +47,10 @@ def constrained_elections(
     dimensions: Mapping[str, tuple[str, ...]] = TWO_DIMENSIONS,
     max_limits: int = 4,
     withdraw: bool = False,
+    tie_order: bool = False,
 ) -> tuple[Election, Constraints]:
+    """An election with random categories and limits; ``withdraw`` may withdraw a candidate,
+    ``tie_order`` may give the election a ``[tie]`` order (Meek's procedure T uses it)."""
     candidates = draw(st.integers(2, 7))
     seats = draw(st.integers(1, min(4, candidates)))
     ranking = st.permutations(range(candidates)).flatmap(
@@ -67,9 +70,13 @@ def constrained_elections(
     withdrawn: frozenset[int] = frozenset()
     if withdraw:
         withdrawn = frozenset(draw(st.sets(st.integers(0, candidates - 1), max_size=1)))
+    order: tuple[int, ...] = ()
+    if tie_order and draw(st.booleans()):
+        order = tuple(draw(st.permutations(range(candidates))))
     groups = tuple(BallotGroup(r, n) for r, n in lines)
     names = tuple("ABCDEFG"[:candidates])
-    return Election("random", names, seats, groups, withdrawn), Constraints(categories, limits)
+    contest = Election("random", names, seats, groups, withdrawn, order)
+    return contest, Constraints(categories, limits)
 
 
 def meets(chosen: Sequence[int], rules: Constraints) -> bool:

@@ -97,12 +97,14 @@ def test_a_name_two_candidates_share_must_be_given_by_number() -> None:
 
 def test_the_registry_passes_limits_to_the_methods_that_take_them() -> None:
     rules = read_constraints(json.dumps(DOCUMENTED), NAMES)
-    assert {m for m in ("block", "stv-scottish", "stv-ers97", "irv") if takes_constraints(m)} == {
+    methods = ("block", "stv-scottish", "stv-ers97", "stv-meek", "irv")
+    assert {m for m in methods if takes_constraints(m)} == {
         "block",
         "stv-scottish",
         "stv-ers97",
+        "stv-meek",
     }
-    for method in ("stv-scottish", "stv-ers97"):
+    for method in ("stv-scottish", "stv-ers97", "stv-meek"):
         sheet = count(EXAMPLE, method, seed=1, constraints=rules)
         assert sheet.elected_names == ["Cat Beta", "Ann Acme", "Dan North"]
     with pytest.raises(CountingError, match="the irv method does not take category limits; use"):
@@ -128,6 +130,21 @@ def test_count_command_counts_within_the_limits(
     assert any(d["reason"].startswith("constraint: ") for d in data["decisions"])
 
 
+def test_count_command_counts_meek_within_the_limits(
+    files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ballots, limits = files
+    assert cli.main([str(ballots), "--method", "stv-meek"]) == 0
+    assert "Elected, in order: Ann Acme, Cat Beta, Bob Acme" in capsys.readouterr().out
+    assert cli.main([str(ballots), "--method", "stv-meek", "--constraints", str(limits)]) == 0
+    shown = capsys.readouterr().out
+    assert "Round 2: Fay Gamma defeated" in shown
+    assert "Dan North protected: region = North needs 1 more elected" in shown
+    assert "Round 4: Ann Acme elected; Bob Acme defeated (category limits)" in shown
+    assert "Bob Acme excluded — constraint: electing would exceed the maximum of 1" in shown
+    assert "Elected, in order: Cat Beta, Ann Acme, Dan North" in shown
+
+
 @pytest.mark.parametrize(
     ("method", "content", "message"),
     [
@@ -137,6 +154,11 @@ def test_count_command_counts_within_the_limits(
         (
             "stv-ers97",
             '{"categories": {"1": {"r": "N"}}, "limits": {"r": {"N": {"minimum": 2}}}}',
+            "r = N: the minimum 2 is more than the 1 candidate(s) standing in it",
+        ),
+        (
+            "stv-meek",
+            '{"categories": {"4": {"r": "N"}}, "limits": {"r": {"*": {"minimum": 2}}}}',
             "r = N: the minimum 2 is more than the 1 candidate(s) standing in it",
         ),
     ],
