@@ -145,16 +145,24 @@ class _MeekCount:
         rounds = 0
         while len(self.hopeful) > self.seats - len(self.elected) > 0:  # B.1
             rounds += 1
-            if self.limits is not None and self._constrain(rounds, self.limits):
-                continue  # our extension: a round of its own, then B.1 again
-            winners, barred, notes = self._iterate()
-            if winners or barred:
-                self._elect(rounds, winners, barred, notes)  # B.2.e: continue at B.1
-            else:
-                self._defeat_low(rounds, notes)  # B.3, then B.4
+            hopeful = len(self.hopeful)
+            self._round(rounds)
+            # Every round elects or defeats someone, so a count ends after at most as many
+            # rounds as candidates; a round that decided nothing is a defect, never a hang.
+            if len(self.hopeful) >= hopeful:
+                raise RuntimeError(f"Meek round {rounds} elected and defeated nobody")
         self._complete()
         self.sheet.quota = Fraction(self.quota, SCALE)
         self.sheet.draws = list(self.lot.draws)
+
+    def _round(self, rounds: int) -> None:
+        if self.limits is not None and self._constrain(rounds, self.limits):
+            return  # our extension: a round of its own, then B.1 again
+        winners, barred, notes = self._iterate()
+        if winners or barred:
+            self._elect(rounds, winners, barred, notes)  # B.2.e: continue at B.1
+        else:
+            self._defeat_low(rounds, notes)  # B.3, then B.4
 
     def _distribute(self) -> None:
         self.votes = self.tree.distribute(self.keep_factors).tolist()
