@@ -13,6 +13,7 @@ transfer, ERS97 glossary 6.1). All arithmetic is on integers; nothing is a binar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from operator import attrgetter
 
 import numpy as np
@@ -94,20 +95,30 @@ class PaperStore:
 
         Most batches of a count are a few rows, for which NumPy's cost per call outweighs the
         work: those are walked row by row (``walk_rows``), the others all together
-        (``walk_arrays``); both give the same moves.
+        (``walk_arrays``) until only a few are left; both give the same moves.
         """
         if rows.size <= FEW_ROWS:
             return self.walk_rows(rows, continuing)
-        return self.walk_arrays(rows, continuing)
+        return self.walk_arrays(rows, continuing, few=FEW_ROWS)
 
     def walk_rows(self, rows: IntArray, continuing: BoolArray) -> Moves:
         """``next_preferences`` one row at a time, in Python."""
-        alive: list[bool] = continuing.tolist()
+        target, position = self._walk(
+            self.start[rows].tolist(),
+            self.length[rows].tolist(),
+            self.position[rows].tolist(),
+            continuing.tolist(),
+        )
+        return Moves(rows, np.array(target, np.int32), np.array(position, np.int32))
+
+    def _walk(
+        self, starts: list[int], lengths: list[int], positions: list[int], alive: list[bool]
+    ) -> tuple[list[int], list[int]]:
+        """Targets and positions of rows at ``starts``/``lengths``, each from ``positions``."""
         flat = self.flat
         target: list[int] = []
         position: list[int] = []
-        starts, lengths = self.start[rows].tolist(), self.length[rows].tolist()
-        for start, length, at in zip(starts, lengths, self.position[rows].tolist(), strict=True):
+        for start, length, at in zip(starts, lengths, positions, strict=True):
             for candidate in flat[start + at + 1 : start + length].tolist():
                 at += 1
                 if alive[candidate]:
@@ -117,30 +128,54 @@ class PaperStore:
             else:  # no continuing candidate left: the row is past its end
                 target.append(-1)
                 position.append(max(length, at + 1))
-        return Moves(rows, np.array(target, np.int32), np.array(position, np.int32))
+        return target, position
 
-    def walk_arrays(self, rows: IntArray, continuing: BoolArray) -> Moves:
+    def walk_arrays(self, rows: IntArray, continuing: BoolArray, few: int = 0) -> Moves:
         """``next_preferences`` for all rows together.
 
         Rows advance together; each pass only looks again at rows whose preference named a
         candidate no longer continuing, so the work is the number of preferences passed over.
+        Once ``few`` rows or fewer are left, those are walked on one by one.
         """
+        start = self.start[rows]
+        end = start + self.length[rows]
+        cursor = start + self.position[rows]  # where in ``flat`` each row has got to
         target = np.full(rows.size, -1, dtype=np.int32)
-        position = self.position[rows].copy()
         todo = np.arange(rows.size, dtype=np.int64)
-        while todo.size:
-            position[todo] += 1
-            todo = todo[position[todo] < self.length[rows[todo]]]
-            named = self.flat[self.start[rows[todo]] + position[todo]]
+        while todo.size > few:
+            cursor[todo] += 1
+            todo = todo[cursor[todo] < end[todo]]
+            named = self.flat[cursor[todo]]
             found = continuing[named]
             target[todo[found]] = named[found]
             todo = todo[~found]
+        position = (cursor - start).astype(np.int32)
+        if todo.size:
+            target[todo], position[todo] = self._walk(
+                start[todo].tolist(),
+                (end - start)[todo].tolist(),
+                position[todo].tolist(),
+                continuing.tolist(),
+            )
         return Moves(rows, target, position)
 
     def rows_of(self, candidates: list[int]) -> IntArray:
         if len(candidates) == 1:
             return np.flatnonzero(self.holder == candidates[0])
         return np.flatnonzero(np.isin(self.holder, candidates))
+
+    def by_value(self, rows: IntArray) -> list[tuple[int, IntArray]]:
+        """ERS97 5.4: ``rows`` in batches of equal value, the highest value first (each batch's
+        rows in ascending order)."""
+        if not rows.size:
+            return []
+        values = self.value[rows]
+        if values.min() == values.max():  # the usual case: one batch
+            return [(int(values[0]), rows)]
+        order = np.argsort(-values, kind="stable")
+        rows, values = rows[order], values[order]
+        bounds = [0, *(np.flatnonzero(values[1:] != values[:-1]) + 1).tolist(), rows.size]
+        return [(int(values[a]), rows[a:b]) for a, b in pairwise(bounds)]
 
     def last_batch(self, candidate: int) -> IntArray:
         """ERS97 5.3.1-5.3.2: the last received batch (all papers, if only the first stage's)."""
@@ -161,16 +196,52 @@ class PaperStore:
         np.add.at(credit, target, self.count[rows] * value)
         return credit
 
-    def exchange(self, moves: Moves, value: int) -> tuple[IntArray, int]:
-        """``moves`` at ``value`` each: the change in each candidate's vote (the transferable
-        papers credited to their next preference, all of them debited from their holder) and
-        the number of papers that are non-transferable."""
-        rows, moving = moves.rows, moves.transferable
+    def transfer(
+        self, rows: IntArray, continuing: BoolArray, value: int, batch: int
+    ) -> tuple[dict[int, int], int]:
+        """Move the papers of ``rows``, all at ``value``, to their next preference (6.10) as
+        transfer ``batch``. Returns the nonzero changes in candidates' votes, by candidate in
+        ascending order (the transferable papers credited to their next preference, all of them
+        debited from their holder), and the number of papers that became non-transferable.
+
+        A few rows are walked and added up in Python, more with NumPy, as in
+        ``next_preferences``.
+        """
+        if rows.size <= FEW_ROWS:
+            return self._transfer_rows(rows, continuing, value, batch)
+        moves = self.walk_arrays(rows, continuing, few=FEW_ROWS)
+        moving = moves.transferable
         count = self.count[rows]
         change = np.zeros(self.candidates, dtype=np.int64)
         np.add.at(change, moves.target[moving], count[moving] * value)
         np.subtract.at(change, self.holder[rows], count * value)
-        return change, int(count.sum()) - int(count[moving].sum())
+        self.move(moves, value, batch)
+        return nonzero_items(change), int(count.sum()) - int(count[moving].sum())
+
+    def _transfer_rows(
+        self, rows: IntArray, continuing: BoolArray, value: int, batch: int
+    ) -> tuple[dict[int, int], int]:
+        targets, positions = self._walk(
+            self.start[rows].tolist(),
+            self.length[rows].tolist(),
+            self.position[rows].tolist(),
+            continuing.tolist(),
+        )
+        change: dict[int, int] = {}
+        lost = 0
+        holders, counts = self.holder[rows].tolist(), self.count[rows].tolist()
+        for holder, target, count in zip(holders, targets, counts, strict=True):
+            worth = count * value
+            change[holder] = change.get(holder, 0) - worth
+            if target < 0:
+                lost += count
+            else:
+                change[target] = change.get(target, 0) + worth
+        self.holder[rows] = targets
+        self.position[rows] = positions
+        self.value[rows] = value
+        self.batch[rows] = batch
+        return {c: change[c] for c in sorted(change) if change[c]}, lost
 
     def move(self, moves: Moves, value: IntArray | int, batch: int) -> None:
         """Hand the transferable rows to their next preference; the rest become non-transferable."""
@@ -182,6 +253,12 @@ class PaperStore:
 
     def first_preference_votes(self) -> IntArray:
         return self.tally(np.arange(self.holder.size, dtype=np.int64), self.holder, self.value)
+
+
+def nonzero_items(change: IntArray) -> dict[int, int]:
+    """The nonzero entries of ``change`` by index, in ascending order."""
+    moved = change.nonzero()[0]
+    return dict(zip(moved.tolist(), change[moved].tolist(), strict=True))
 
 
 def _check_input(flat: npt.NDArray[np.integer], count: IntArray, candidates: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -9,7 +10,8 @@ import numpy as np
 
 from governance.counting.constraints import ConstraintGuard
 from governance.counting.ers97_exclusion import bulk_size, deferral_clause
-from governance.counting.ers97_papers import UNITY, BoolArray, IntArray, PaperStore
+from governance.counting.ers97_papers import UNITY, BoolArray, IntArray, PaperStore, nonzero_items
+from governance.counting.ers97_sheet import CONTINUING, ELECTED, EXCLUDED, StageTables
 from governance.counting.ers97_ties import (
     VoteHistory,
     most_first_without_lot,
@@ -17,8 +19,6 @@ from governance.counting.ers97_ties import (
     pick_most,
 )
 from governance.counting.model import CountSheet, Decision, Election, Lot, Stage
-
-CONTINUING, ELECTED, EXCLUDED = 0, 1, 2
 
 
 def quota_for(valid_hundredths: int, seats: int) -> int:
@@ -49,7 +49,8 @@ class Ers97Count:
         self.sheet = sheet
         self.guard = guard
         self.status = np.full(len(self.names), CONTINUING, dtype=np.int8)
-        self.status[list(election.withdrawn)] = EXCLUDED
+        self.alive: BoolArray = self.status == CONTINUING  # kept in step by ``set_status``
+        self.set_status(list(election.withdrawn), EXCLUDED)
         self.votes: IntArray = np.zeros(len(self.names), dtype=np.int64)
         self.valid = store.valid_papers * UNITY
         self.quota = quota_for(self.valid, self.seats)
@@ -62,17 +63,19 @@ class Ers97Count:
         self.batch = 0
         self.notes: list[str] = []
         self.just_barred: list[int] = []  # excluded by a constraint at the stage being written
-        self.standing_mask = np.zeros(len(self.names), dtype=np.bool_)
-        self.standing_mask[self.standing] = True
-        # the candidates shown at the last stage written, their votes there, and those votes
-        self.shown: tuple[BoolArray, dict[int, Fraction], IntArray] | None = None
-        self.fraction = Hundredths()
+        self.tables = StageTables(self.standing)
+        self.kept: tuple[tuple[int, int], int] = ((0, self.quota), 0)  # see ``active_vote``
 
     # -- status -------------------------------------------------------------------------------
 
+    def set_status(self, candidates: int | list[int], status: int) -> None:
+        """The one way a status changes, so that ``alive`` (who is continuing) stays in step."""
+        self.status[candidates] = status
+        self.alive = self.status == CONTINUING
+
     @property
     def continuing(self) -> list[int]:
-        continuing: list[int] = (self.status == CONTINUING).nonzero()[0].tolist()
+        continuing: list[int] = self.alive.nonzero()[0].tolist()
         return continuing
 
     @property
@@ -82,15 +85,23 @@ class Ers97Count:
     @property
     def fillable(self) -> int:
         """Places the continuing candidates can still fill: the ``places`` a guard works to."""
-        return min(self.places, int(np.count_nonzero(self.status == CONTINUING)))
+        return min(self.places, int(np.count_nonzero(self.alive)))
 
     def surplus(self, candidate: int) -> int:
         return int(self.votes[candidate]) - self.quota
 
     def active_vote(self) -> int:
-        """ERS97 5.6.1, 6.20: valid vote less non-transferable and the elected's quotas."""
-        kept = int(np.minimum(self.votes[self.sheet.elected], self.quota).sum())
-        return self.valid - self.nt_votes - kept
+        """ERS97 5.6.1, 6.20: valid vote less non-transferable and the elected's quotas.
+
+        What the elected keep is worked out again only when someone is elected or the quota
+        changes: an elected candidate's vote changes only when its surplus is transferred, from
+        above the quota to the quota (5.3.10), which keeps the lesser of the two as it was.
+        """
+        key = (len(self.sheet.elected), self.quota)
+        if self.kept[0] != key:
+            kept = int(np.minimum(self.votes[self.sheet.elected], self.quota).sum())
+            self.kept = (key, kept)
+        return self.valid - self.nt_votes - self.kept[1]
 
     def decide(self, candidate: int, outcome: str, reason: str) -> None:
         self.sheet.decisions.append(Decision(self.stage, candidate, outcome, reason))
@@ -135,14 +146,13 @@ class Ers97Count:
         """ERS97 5.1.7 / 5.3.13 / 5.4.9 with 5.6.2; a barred candidate is excluded instead."""
         elected: list[int] = []
         while self.places > 0:
-            votes = self.votes
-            standing = (self.status == CONTINUING) & (votes > 0)  # never elected on no votes
-            if not standing.any():
+            votes = self.votes * self.alive  # continuing candidates' votes, 0 for the others
+            top = int(votes[votes.argmax()])
+            if top <= 0:  # never elected on no votes
                 break
-            top = int(votes[standing].max())
             if top < self.quota and top * (self.places + 1) < self.active_vote():
                 break
-            tied: list[int] = (standing & (votes == top)).nonzero()[0].tolist()
+            tied: list[int] = (votes == top).nonzero()[0].tolist()
             contested = len(tied) > self.places
             if contested:
                 tied, held = most_first_without_lot(tied, self.places, self.history)
@@ -178,14 +188,14 @@ class Ers97Count:
         return True
 
     def elect(self, candidate: int, reason: str) -> None:
-        self.status[candidate] = ELECTED
+        self.set_status(candidate, ELECTED)
         self.sheet.elected.append(candidate)
         if self.surplus(candidate) > 0:
             self.pending.append(candidate)
         self.decide(candidate, "elected", reason)
 
     def bar(self, candidate: int, reason: str, notes: list[str]) -> None:
-        self.status[candidate] = EXCLUDED
+        self.set_status(candidate, EXCLUDED)
         self.barred[candidate] = reason
         self.just_barred.append(candidate)
         self.decide(candidate, "excluded", f"constraint: {reason}")
@@ -234,12 +244,11 @@ class Ers97Count:
         return chosen[0]
 
     def deferral(self, total: int) -> str | None:
-        continuing = self.continuing
         if self.guard is not None and self.guard.protected(
-            continuing, self.sheet.elected, self.fillable
+            self.continuing, self.sheet.elected, self.fillable
         ):
             return None
-        ascending = sorted(int(self.votes[c]) for c in continuing)
+        ascending: list[int] = np.sort(self.votes[self.alive]).tolist()
         return deferral_clause(ascending, self.places, total)
 
     def transfer_surplus(self, candidate: int) -> None:
@@ -249,7 +258,7 @@ class Ers97Count:
         store = self.store
         rows = store.last_batch(candidate)
         surplus = self.surplus(candidate)
-        moves = store.next_preferences(rows, self.status == CONTINUING)
+        moves = store.next_preferences(rows, self.alive)
         moving = moves.transferable
         papers = store.papers(rows[moving])
         notes = [f"{store.papers(rows)} papers examined (5.3.1-5.3.2)"]
@@ -272,7 +281,7 @@ class Ers97Count:
         store.move(moves, value, self.batch)
         notes.append(f"Non-transferable difference {hundredths(difference)} (5.3.9)")
         self.history.record(self.votes)
-        transfers = self.transfers(credit)
+        transfers = self.tables.transfers(nonzero_items(credit))
         transfers[candidate] = Fraction(-surplus, UNITY)
         elected = self.deem_elected("5.3.13", notes)
         self.record("surplus", f"Surplus of {self.name(candidate)}", transfers, elected, notes)
@@ -298,7 +307,8 @@ class Ers97Count:
         return self.lowest(eligible, 1), "lowest vote; a bulk exclusion was barred by a constraint"
 
     def bulk(self, continuing: list[int], eligible: list[int]) -> tuple[list[int], str]:
-        votes = sorted(int(self.votes[c]) for c in eligible)
+        vote: list[int] = self.votes.tolist()
+        votes = sorted(map(vote.__getitem__, eligible))
         deferred = sum(self.surplus(c) for c in self.pending)
         size = bulk_size(votes, self.places, deferred)
         group = self.lowest(eligible, size)
@@ -308,10 +318,12 @@ class Ers97Count:
 
     def lowest(self, eligible: list[int], size: int) -> list[int]:
         """The ``size`` lowest; equal votes at the boundary by the forward rule, then lot."""
-        ranked = sorted(eligible, key=lambda c: int(self.votes[c]))
-        edge = int(self.votes[ranked[size - 1]])
-        below = [c for c in ranked if self.votes[c] < edge]
-        tied = [c for c in ranked if self.votes[c] == edge]
+        vote: list[int] = self.votes.tolist()
+        ranked = sorted(eligible, key=vote.__getitem__)
+        edge = vote[ranked[size - 1]]
+        low = bisect_left(ranked, edge, key=vote.__getitem__)
+        below = ranked[:low]
+        tied = ranked[low : bisect_right(ranked, edge, key=vote.__getitem__)]
         wanted = size - len(below)
         if wanted == len(tied):
             return below + tied
@@ -331,19 +343,17 @@ class Ers97Count:
         """
         self.stage += 1
         for candidate, reason in reasons.items():
-            self.status[candidate] = EXCLUDED
+            self.set_status(candidate, EXCLUDED)
             self.decide(candidate, "excluded", reason)
-        rows = self.store.rows_of(group)
-        values = [int(v) for v in np.unique(self.store.value[rows])[::-1]]
+        batches = self.store.by_value(self.store.rows_of(group))
         names = ", ".join(self.name(c) for c in group)
-        if not values:
+        if not batches:
             self.record("exclusion", f"Exclusion of {names}", {}, [], [], group, [*reasons])
             return
-        for number, value in enumerate(values, start=1):
-            batch = rows[self.store.value[rows] == value]
-            notes, elected, transfers = self.transfer_batch(batch, value)
+        for number, (value, rows) in enumerate(batches, start=1):
+            notes, elected, transfers = self.transfer_batch(rows, value)
             description = (
-                f"Exclusion of {names}: batch {number} of {len(values)}, "
+                f"Exclusion of {names}: batch {number} of {len(batches)}, "
                 f"papers at {hundredths(value)}"
             )
             newly = [*reasons] if number == 1 else []
@@ -355,20 +365,19 @@ class Ers97Count:
         self, rows: IntArray, value: int
     ) -> tuple[list[str], list[int], dict[int, Fraction]]:
         store = self.store
-        moves = store.next_preferences(rows, self.status == CONTINUING)
-        change, lost = store.exchange(moves, value)
-        self.votes += change
+        self.batch += 1
+        change, lost = store.transfer(rows, self.alive, value, self.batch)
+        for candidate, amount in change.items():
+            self.votes[candidate] += amount
         self.nt_papers += lost
         self.nt_votes += lost * value
-        self.batch += 1
-        store.move(moves, value, self.batch)
         notes: list[str] = []
         if lost and not self.sheet.elected:
             self.quota = quota_for(self.valid - self.nt_votes, self.seats)
             notes.append(f"Quota reduced to {hundredths(self.quota)} (5.4.8)")
         self.history.record(self.votes)
         elected = self.deem_elected("5.4.9", notes)
-        return notes, elected, self.transfers(change)
+        return notes, elected, self.tables.transfers(change)
 
     # -- the end (5.5) ------------------------------------------------------------------------
 
@@ -382,7 +391,7 @@ class Ers97Count:
         order = [c for group in self.history.ascending(remaining)[::-1] for c in group]
         order.sort(key=lambda c: -int(self.votes[c]))
         for candidate in order:
-            self.status[candidate] = ELECTED
+            self.set_status(candidate, ELECTED)
             self.sheet.elected.append(candidate)
             self.decide(candidate, "elected", "continuing candidates fill the places (5.5.1)")
         notes = []
@@ -397,7 +406,7 @@ class Ers97Count:
         if not rest:
             return
         for candidate in rest:
-            self.status[candidate] = EXCLUDED
+            self.set_status(candidate, EXCLUDED)
             self.decide(candidate, "excluded", "formally excluded: all places filled (5.5.2)")
         last = self.sheet.stages[-1]
         last.excluded.extend(rest)
@@ -422,56 +431,15 @@ class Ers97Count:
             number=self.stage,
             action=action,
             description=description,
-            votes=self.shown_votes(moving),
+            votes=self.tables.votes(self.votes, self.status, moving),
             transfers=transfers,
             non_transferable_papers=self.nt_papers,
-            non_transferable_votes=self.fraction[self.nt_votes],
+            non_transferable_votes=self.tables.fraction[self.nt_votes],
             elected=list(elected),
             excluded=[*excluded, *self.just_barred],
-            quota=self.fraction[self.quota],
+            quota=self.tables.fraction[self.quota],
             notes=[*self.notes, *notes],
         )
         self.notes = []
         self.just_barred = []
         self.sheet.stages.append(stage)
-
-    def shown_votes(self, moving: Sequence[int]) -> dict[int, Fraction]:
-        """Each standing candidate's vote, except an excluded one's with none left (a candidate
-        being excluded, in ``moving``, is shown until its exclusion is over).
-
-        A stage usually changes a few candidates' votes: unless a candidate is shown who was not
-        at the stage before, that stage's table is copied, the candidates no longer shown are
-        dropped and the changed votes replaced (the candidates stay in ascending order).
-        """
-        votes, fraction = self.votes, self.fraction.__getitem__
-        shown = (self.status != EXCLUDED) | (votes != 0)
-        shown[list(moving)] = True
-        shown &= self.standing_mask
-        previous = self.shown
-        if previous is None or (shown & ~previous[0]).any():
-            table: dict[int, Fraction] = {}  # filled below in ascending order
-            changed = shown
-        else:
-            table = previous[1].copy()
-            for candidate in (previous[0] & ~shown).nonzero()[0].tolist():
-                del table[candidate]
-            changed = (votes != previous[2]) & shown
-        who = changed.nonzero()[0]
-        table.update(zip(who.tolist(), map(fraction, votes[who].tolist()), strict=True))
-        self.shown = (shown, table, votes.copy())
-        return table
-
-    def transfers(self, change: IntArray) -> dict[int, Fraction]:
-        """The nonzero changes of a stage, by candidate."""
-        moved = change.nonzero()[0]
-        values = map(self.fraction.__getitem__, change[moved].tolist())
-        return dict(zip(moved.tolist(), values, strict=True))
-
-
-class Hundredths(dict[int, Fraction]):
-    """``value`` hundredths -> Fraction, each made once per count (most votes repeat from one
-    stage to the next, and a Fraction is immutable, so stages share them)."""
-
-    def __missing__(self, value: int) -> Fraction:
-        fraction = self[value] = Fraction(value, UNITY)
-        return fraction
