@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from governance.counting import blt, sheet
-from governance.counting.constraints import Constraints, read_constraints
+from governance.counting.constraints import ConstraintError, Constraints, read_constraints
 from governance.counting.methods import EQUAL_RANKINGS_ALLOWED, METHOD_NAMES, count, get_method
 from governance.counting.model import CountingError, Election
 
@@ -53,7 +53,10 @@ def count_command(
         election = blt.load_blt(file, allow_equal_rankings=method in EQUAL_RANKINGS_ALLOWED)
         election = _with_seats(election, seats)
         rules = None if limits is None else _load_constraints(limits, election)
-        result = count(election, method, seed=seed, constraints=rules)
+        try:
+            result = count(election, method, seed=seed, constraints=rules)
+        except ConstraintError as error:  # limits this election cannot meet: name their file
+            raise ConstraintError(f"{limits}: {error}") from error
     except CountingError as error:
         raise click.ClickException(str(error)) from error
     click.echo(sheet.to_json(result) if output == "json" else sheet.to_text(result), nl=False)
@@ -76,7 +79,8 @@ def _with_seats(election: Election, seats: int | None) -> Election:
     if seats is None:
         return election
     standing = len(election.standing)
-    if not 1 <= seats <= standing:
+    # With nobody standing the count itself refuses the file, saying so (methods.check_countable).
+    if standing and not 1 <= seats <= standing:
         raise CountingError(f"--seats must be between 1 and {standing} (the standing candidates)")
     return dataclasses.replace(election, seats=seats)
 
@@ -93,4 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.Abort:
         click.echo("Aborted.", err=True)
         return 1
+    except Exception as error:  # a defect, not bad input: say so plainly, without a traceback
+        click.echo(
+            f"Error: the count failed unexpectedly ({type(error).__name__}: {error}). "
+            "This is a defect in governance: please report it with the ballot file.",
+            err=True,
+        )
+        return 70  # EX_SOFTWARE
     return 0

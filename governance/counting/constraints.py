@@ -175,14 +175,31 @@ def _read_limits(
     for dimension, entry in raw.items():
         per_value = _object(entry, f"limits: {dimension}")
         everyone = per_value.pop("*", None)
+        seen = {c[dimension] for c in categories.values() if dimension in c}
+        _check_named(dimension, per_value, seen)
         for value, bounds in per_value.items():
             limits[dimension, value] = _limit(bounds, f"limits: {dimension} = {value}")
         if everyone is not None:
             shared = _limit(everyone, f"limits: {dimension} = *")
-            seen = {c[dimension] for c in categories.values() if dimension in c}
             for value in sorted(seen - set(per_value)):
                 limits[dimension, value] = shared
     return limits
+
+
+def _check_named(dimension: str, per_value: Mapping[str, object], seen: set[str]) -> None:
+    """A limit on a category no candidate is in is a slip (a misspelt name), not a rule: it
+    would bind nobody, silently, so it is refused with the names the candidates do have."""
+    if not seen:
+        raise ConstraintError(
+            f"limits: no candidate has a {dimension!r} category: check the spelling"
+        )
+    for value in per_value:
+        if value not in seen:
+            known = ", ".join(repr(v) for v in sorted(seen))
+            raise ConstraintError(
+                f"limits: {dimension} = {value!r}: no candidate is in this category "
+                f"(the candidates' {dimension} values are {known})"
+            )
 
 
 def _limit(raw: object, where: str) -> Limit:

@@ -7,12 +7,19 @@ no method module (nor NumPy), so the web app and the command line start quickly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import import_module
 from inspect import signature
 from typing import TYPE_CHECKING
 
-from governance.counting.model import CountingError, CountSheet, Election, Lot
+from governance.counting.model import (
+    BallotGroup,
+    CountingError,
+    CountSheet,
+    Election,
+    Lot,
+    RankingTable,
+)
 
 if TYPE_CHECKING:
     from governance.counting.constraints import Constraints
@@ -85,18 +92,74 @@ def takes_constraints(method: str) -> bool:
     return "constraints" in signature(get_method(method)).parameters
 
 
+# Methods that fill one seat whatever the file's header says; asked for more, they refuse.
+SINGLE_SEAT: frozenset[str] = frozenset({"irv", "yes-no"})
+
+
 def count(
     election: Election, method: str, *, seed: int = 0, constraints: Constraints | None = None
 ) -> CountSheet:
-    """Count ``election`` by ``method`` with lots drawn from ``seed``, within ``constraints``."""
+    """Count ``election`` by ``method`` with lots drawn from ``seed``, within ``constraints``.
+
+    Refuses, before anything is counted, what no method can count honestly: no candidate
+    standing, no valid paper (a count would fill every seat by lot), more seats than a
+    single-seat method fills, equal rankings where the rules give them no meaning.
+    """
     counter = get_method(method)
-    if constraints is None:
-        return counter(election, Lot(seed))
-    if not takes_constraints(method):
+    if constraints is not None and not takes_constraints(method):
         able = ", ".join(name for name in _WHERE if _can_constrain(name))
         raise CountingError(f"the {method} method does not take category limits; use {able}")
-    constrained: Callable[..., CountSheet] = counter
-    return constrained(election, Lot(seed), constraints=constraints)
+    check_countable(election, method)
+    if constraints is None:
+        sheet = counter(election, Lot(seed))
+    else:
+        constrained: Callable[..., CountSheet] = counter
+        sheet = constrained(election, Lot(seed), constraints=constraints)
+    _note_unfilled(sheet, len(election.standing))
+    return sheet
+
+
+def check_countable(election: Election, method: str) -> None:
+    """A :class:`CountingError` saying why ``election`` cannot be counted by ``method``, if so."""
+    standing = election.standing
+    if not standing:
+        raise CountingError("no candidate stands: every candidate in the file has withdrawn")
+    if method in SINGLE_SEAT and election.seats != 1:
+        raise CountingError(
+            f"the {method} method fills one seat, not {election.seats}: "
+            "count with --seats 1, or choose a multi-seat method"
+        )
+    if method not in EQUAL_RANKINGS_ALLOWED and any(g.levels for g in _groups(election)):
+        raise CountingError(
+            f"some papers rank candidates equally (as 2=3), which the {method} rules do not allow"
+        )
+    if not _has_valid_paper(election):
+        raise CountingError(
+            "there is no valid ballot paper to count: every paper is blank or names only "
+            "withdrawn candidates"
+        )
+
+
+def _groups(election: Election) -> Sequence[BallotGroup]:
+    """The groups that may carry equal rankings: a RankingTable holds strict rankings only."""
+    return () if isinstance(election.ballots, RankingTable) else election.ballots
+
+
+def _has_valid_paper(election: Election) -> bool:
+    ballots, withdrawn = election.ballots, election.withdrawn
+    if isinstance(ballots, RankingTable):
+        valid = ballots.valid(len(election.candidates), withdrawn)
+        return bool(valid.counts.size)
+    return any(g.count > 0 and any(c not in withdrawn for c in g.ranking) for g in ballots)
+
+
+def _note_unfilled(sheet: CountSheet, standing: int) -> None:
+    """Say so on the sheet when seats are left empty, and why when fewer candidates stand."""
+    unfilled = sheet.seats - len(sheet.elected)
+    if unfilled <= 0:
+        return
+    why = f": only {standing} candidates stand" if standing < sheet.seats else ""
+    sheet.notes.append(f"{unfilled} of the {sheet.seats} seats are left unfilled{why}")
 
 
 def _can_constrain(name: str) -> bool:

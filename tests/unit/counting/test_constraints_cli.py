@@ -65,6 +65,9 @@ def test_a_value_with_its_own_limit_is_not_covered_by_the_star() -> None:
     assert limits["organisation", "Acme"] == Limit(maximum=1)
 
 
+ONE_N = '{"categories": {"1": {"r": "N"}}, '  # candidate 1 in category r = N
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -79,15 +82,33 @@ def test_a_value_with_its_own_limit_is_not_covered_by_the_star() -> None:
             "'Ann Acme' is given twice",
         ),
         ('{"categories": {"1": {"r": 3}}}', "categories: 1: each category must be a non-empty"),
-        ('{"categories": {}, "limits": {"r": {"N": {"minimum": -1}}}}', "r = N: the minimum"),
-        ('{"categories": {}, "limits": {"r": {"N": {"maximum": true}}}}', "r = N: the maximum"),
-        ('{"categories": {}, "limits": {"r": {"N": {"most": 1}}}}', "unknown key 'most'"),
+        (ONE_N + '"limits": {"r": {"N": {"minimum": -1}}}}', "r = N: the minimum"),
+        (ONE_N + '"limits": {"r": {"N": {"maximum": true}}}}', "r = N: the maximum"),
+        (ONE_N + '"limits": {"r": {"N": {"most": 1}}}}', "unknown key 'most'"),
     ],
 )
 def test_a_bad_constraints_file_says_what_to_correct(text: str, message: str) -> None:
     with pytest.raises(ConstraintError) as refused:
         read_constraints(text, NAMES)
     assert message in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({"regoin": {"N": {"maximum": 1}}}, "no candidate has a 'regoin' category"),
+        ({"r": {"Nrth": {"maximum": 1}}}, "r = 'Nrth': no candidate is in this category"),
+    ],
+)
+def test_a_limit_on_a_category_no_candidate_is_in_is_a_slip_not_a_rule(
+    limits: dict[str, object], message: str
+) -> None:
+    """A misspelt limit would bind nobody and change nothing: it is refused, not ignored."""
+    text = json.dumps({"categories": {"1": {"r": "N"}, "2": {"r": "S"}}, "limits": limits})
+    with pytest.raises(ConstraintError, match=message) as refused:
+        read_constraints(text, NAMES)
+    if "Nrth" in message:
+        assert "the candidates' r values are 'N', 'S'" in str(refused.value)
 
 
 def test_a_name_two_candidates_share_must_be_given_by_number() -> None:
@@ -154,12 +175,12 @@ def test_count_command_counts_meek_within_the_limits(
         (
             "stv-ers97",
             '{"categories": {"1": {"r": "N"}}, "limits": {"r": {"N": {"minimum": 2}}}}',
-            "r = N: the minimum 2 is more than the 1 candidate(s) standing in it",
+            "limits.json: r = N: the minimum 2 is more than the 1 candidate(s) standing in it",
         ),
         (
             "stv-meek",
             '{"categories": {"4": {"r": "N"}}, "limits": {"r": {"*": {"minimum": 2}}}}',
-            "r = N: the minimum 2 is more than the 1 candidate(s) standing in it",
+            "limits.json: r = N: the minimum 2 is more than the 1 candidate(s) standing in it",
         ),
     ],
 )
@@ -196,3 +217,19 @@ def test_count_command_help_describes_the_constraints_file(
     shown = " ".join(capsys.readouterr().out.split())
     assert '--constraints FILE.json category limits, a JSON file: {"categories":' in shown
     assert "docs/constraints.md" in shown
+
+
+def test_a_defect_in_a_count_is_one_plain_line_and_exit_70(
+    files: tuple[Path, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bad input is a CountingError; anything else is our defect, reported without a traceback."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(cli, "count", broken)
+    ballots, _ = files
+    assert cli.main([str(ballots), "-m", "stv-scottish"]) == 70
+    err = capsys.readouterr().err
+    assert "the count failed unexpectedly (ZeroDivisionError: division by zero)" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
