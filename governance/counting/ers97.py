@@ -38,7 +38,9 @@ model election: http://www.rosenstiel.co.uk/stvrules/model.htm. Clause by clause
   the quota is recalculated as in 5.1.6 from the total valid vote less the non-transferable vote.
 * 5.4.10 A candidate deemed elected after a batch receives no further papers.
 * 5.5.1 When an exclusion would leave as many continuing candidates as places unfilled (or
-  fewer candidates remain than places), they are all deemed elected, in a stage of its own.
+  fewer candidates remain than places), they are all deemed elected, in a stage of its own; the
+  candidates that exclusion chose (5.2.5, ties as there) are excluded at that stage, their papers
+  not moved, and their decision gives both clauses.
 * 5.5.2 When every place is filled no more papers move and the rest are formally excluded.
 
 ``CountSheet.quota`` is the quota of 5.1.6; each ``Stage.quota`` is the quota in force at the

@@ -120,7 +120,7 @@ class Ers97Count:
             if not continuing:
                 break
             if len(continuing) <= self.places:
-                self.elect_remaining(continuing, [])
+                self.elect_remaining(continuing, {})
                 break
             surplus = self.next_surplus()
             if surplus is not None:
@@ -128,7 +128,8 @@ class Ers97Count:
                 continue
             group, reason = self.choose_exclusion(continuing)
             if len(continuing) - len(group) == self.places:
-                self.elect_remaining([c for c in continuing if c not in group], group)
+                rest = [c for c in continuing if c not in group]
+                self.elect_remaining(rest, dict.fromkeys(group, reason))
                 break
             self.exclude(group, dict.fromkeys(group, reason))
         self.formally_exclude()
@@ -298,26 +299,32 @@ class Ers97Count:
         for candidate in sorted(protected):
             self.notes.append(f"{self.name(candidate)} {protected[candidate]}")
         if protected:
-            return self.lowest(eligible, 1), "lowest of those not protected by a constraint (5.2.5)"
+            group, tie = self.lowest(eligible, 1)
+            return group, f"lowest of those not protected by a constraint{tie} (5.2.5)"
         group, reason = self.bulk(continuing, eligible)
         if self.guard.can_exclude(group, continuing, self.sheet.elected, self.fillable):
             return group, reason
         names = ", ".join(self.name(c) for c in group)
         self.notes.append(f"{names} not excluded together: the category limits forbid it")
-        return self.lowest(eligible, 1), "lowest vote; a bulk exclusion was barred by a constraint"
+        group, tie = self.lowest(eligible, 1)
+        return group, f"lowest vote{tie}; a bulk exclusion was barred by a constraint"
 
     def bulk(self, continuing: list[int], eligible: list[int]) -> tuple[list[int], str]:
         vote: list[int] = self.votes.tolist()
         votes = sorted(map(vote.__getitem__, eligible))
         deferred = sum(self.surplus(c) for c in self.pending)
         size = bulk_size(votes, self.places, deferred)
-        group = self.lowest(eligible, size)
+        group, tie = self.lowest(eligible, size)
         if size == 1:
-            return group, "lowest vote (5.2.5)"
-        return group, f"one of the {size} lowest, excluded together (5.2.5)"
+            return group, f"lowest vote{tie} (5.2.5)"
+        return group, f"one of the {size} lowest, excluded together{tie} (5.2.5)"
 
-    def lowest(self, eligible: list[int], size: int) -> list[int]:
-        """The ``size`` lowest; equal votes at the boundary by the forward rule, then lot."""
+    def lowest(self, eligible: list[int], size: int) -> tuple[list[int], str]:
+        """The ``size`` lowest; equal votes at the boundary by the forward rule, then lot.
+
+        Also returns how a tie at the boundary was settled, as a clause for the decision's
+        reason (empty when there was none).
+        """
         vote: list[int] = self.votes.tolist()
         ranked = sorted(eligible, key=vote.__getitem__)
         edge = vote[ranked[size - 1]]
@@ -326,14 +333,14 @@ class Ers97Count:
         tied = ranked[low : bisect_right(ranked, edge, key=vote.__getitem__)]
         wanted = size - len(below)
         if wanted == len(tied):
-            return below + tied
+            return below + tied, ""
         chosen, drawn = pick_fewest(
             tied, wanted, self.history, self.lot, stage=self.stage + 1, purpose="equal lowest"
         )
         how = "by lot" if drawn else "by the forward rule"
         names = ", ".join(self.name(c) for c in chosen)
         self.notes.append(f"Equal lowest votes: {names} excluded {how} (5.2.5)")
-        return below + chosen
+        return below + chosen, f", equal lowest settled {how}"
 
     def exclude(self, group: list[int], reasons: dict[int, str]) -> None:
         """ERS97 5.4: papers in batches of descending value, each batch a sub-stage.
@@ -381,11 +388,12 @@ class Ers97Count:
 
     # -- the end (5.5) ------------------------------------------------------------------------
 
-    def elect_remaining(self, remaining: list[int], proposed: list[int]) -> None:
+    def elect_remaining(self, remaining: list[int], proposed: dict[int, str]) -> None:
         """ERS97 5.5.1: the continuing candidates are as many as the places left.
 
-        Recorded as a stage of its own, without transfers; the candidates a proposed exclusion
-        would have removed are then formally excluded (5.5.2).
+        Recorded as a stage of its own, without transfers. ``proposed`` are the candidates whose
+        exclusion (5.2.5, with why they were chosen) left ``remaining`` to fill the places: they
+        are excluded at this stage, their papers not moved, and the reason says both clauses.
         """
         self.stage += 1
         order = [c for group in self.history.ascending(remaining)[::-1] for c in group]
@@ -398,7 +406,14 @@ class Ers97Count:
         if proposed:
             names = ", ".join(self.name(c) for c in proposed)
             notes.append(f"Excluding {names} would leave as many continuing as places (5.5.1)")
-        self.record("election", "Continuing candidates fill the places left", {}, order, notes)
+        description = "Continuing candidates fill the places left"
+        excluded = sorted(proposed)
+        self.record("election", description, {}, order, notes, excluded=excluded)
+        # Their status changes after the stage is written, so it still shows their votes.
+        self.set_status(excluded, EXCLUDED)
+        for candidate in excluded:
+            why = f"{proposed[candidate]}; the rest then fill the places and are elected (5.5.1)"
+            self.decide(candidate, "excluded", why)
 
     def formally_exclude(self) -> None:
         """ERS97 5.5.2: with every place filled the rest are formally excluded."""

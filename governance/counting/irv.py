@@ -5,8 +5,9 @@ a paper with no continuing candidate left is non-transferable. A candidate with 
 of the votes still on continuing candidates is elected. Otherwise the candidate with fewest
 votes is excluded and their papers move on. Equal lowest: the one lower at the end of the most
 recent preceding stage at which they differed (the backward look-back of Scottish STV,
-SSI 2007/42 Sch. 1 r.51(2)(a)); equal at every stage, by lot. With one candidate left, that
-candidate is elected.
+SSI 2007/42 Sch. 1 r.51(2)(a)); equal at every stage, by lot. Either way the stage of the
+exclusion notes who was tied and how it was settled, as Scottish STV's sheet does. With one
+candidate left, that candidate is elected.
 
 The count is exact integer arithmetic (a vote is one paper); ``Stage.quota`` records each stage's
 majority threshold, floor(continuing votes / 2) + 1.
@@ -63,6 +64,7 @@ class _Runoff:
     piles: dict[int, list[tuple[BallotGroup, int]]] = field(init=False)  # (papers, position)
     history: list[dict[int, int]] = field(default_factory=list)
     lost_papers: int = 0
+    notes: list[str] = field(default_factory=list)  # for the stage being counted
 
     def __post_init__(self) -> None:
         self.continuing = set(self.election.standing)
@@ -106,14 +108,25 @@ class _Runoff:
         """Fewest votes; equal: look back to the most recent stage where they differed; lot."""
         fewest = min(votes.values())
         tied = [c for c in votes if votes[c] == fewest]
-        for earlier in reversed(self.history):
-            if len(tied) == 1:
-                break
-            least = min(earlier[c] for c in tied)
-            tied = [c for c in tied if earlier[c] == least]
         if len(tied) == 1:
             return tied[0]
-        return self.lot.choose(tied, stage=len(self.sheet.stages) + 1, purpose="equal lowest")
+        remaining = list(tied)
+        for earlier in reversed(self.history):  # the first is this stage: no narrowing
+            least = min(earlier[c] for c in remaining)
+            remaining = [c for c in remaining if earlier[c] == least]
+            if len(remaining) == 1:
+                self._note_tie(tied, remaining[0], "decided by an earlier stage")
+                return remaining[0]
+        chosen = self.lot.choose(
+            remaining, stage=len(self.sheet.stages) + 1, purpose="equal lowest"
+        )
+        self._note_tie(tied, chosen, "equal at every stage: decided by lot")
+        return chosen
+
+    def _note_tie(self, tied: list[int], chosen: int, how: str) -> None:
+        names = self.election.candidates
+        between = ", ".join(names[c] for c in sorted(tied))
+        self.notes.append(f"Tie (equal lowest) between {between}; {how}: {names[chosen]}")
 
     def _record(self, votes: dict[int, int], before: dict[int, int], excluded: list[int]) -> Stage:
         self.history.append(votes)
@@ -132,7 +145,9 @@ class _Runoff:
             non_transferable_votes=Fraction(self.lost_papers),
             excluded=excluded,
             quota=Fraction(sum(votes.values()) // 2 + 1),
+            notes=self.notes,
         )
+        self.notes = []
         self.sheet.stages.append(stage)
         return stage
 

@@ -289,7 +289,12 @@ class _Count:
         if self.seats_left > 0:
             for c in sorted(continuing, key=lambda c: -int(self.votes[c])):
                 self._elect(c, "continuing candidates no more than vacancies left (r.52(1))")
-        else:
+        elif continuing:
+            # Shown as ERS97 (5.5.2) and Meek (C.2) show those left over: excluded at the end.
+            last = self.sheet.stages[-1]
+            last.excluded.extend(continuing)
+            names = ", ".join(self.election.candidates[c] for c in continuing)
+            last.notes.append(f"Not elected, every seat filled: {names}")
             for c in continuing:
                 self.sheet.decisions.append(
                     Decision(self.stage_number, c, "excluded", "not elected: every seat filled")

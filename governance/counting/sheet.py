@@ -241,8 +241,14 @@ def _stage_list(sheet: CountSheet) -> list[str]:
 def _block(
     sheet: CountSheet, labels: Sequence[str], stages: Sequence[Stage], num: Formatter
 ) -> list[str]:
-    """One block of stage columns: each stage's transfer and the total after it."""
+    """One block of stage columns: each stage's transfer and the total after it.
+
+    Where the rule lets the quota change (Meek's every round, ERS97's 5.4.8, IRV's majority of
+    the continuing votes) the stages carry their own, shown in a row under the stage numbers.
+    """
     rows: list[list[str]] = [["Stage", *(str(s.number) for s in stages)]]
+    if any(s.quota is not None for s in sheet.stages):
+        rows.append(["Quota", *("-" if s.quota is None else num(s.quota) for s in stages)])
     for c in range(len(labels)):
         if c in sheet.withdrawn:
             continue

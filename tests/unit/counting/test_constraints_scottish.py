@@ -86,10 +86,11 @@ def test_worked_example_1_notes_name_each_constraint_decision() -> None:
     assert stages[1].notes == []  # E and D can stand in for each other: neither is protected
     assert stages[2].notes == [f"D {NORTH_PROTECTED}"]
     assert stages[4].notes == [
-        f"D elected by constraint: {NORTH_PROTECTED}; they exactly fill the places left"
+        f"D elected by constraint: {NORTH_PROTECTED}; they exactly fill the places left",
+        "Not elected, every seat filled: B",
     ]
     assert stages[4].action == "election"
-    assert stages[4].elected == [3]
+    assert (stages[4].elected, stages[4].excluded) == ([3], [1])
 
 
 # -- worked example 2: a candidate reaching the quota is excluded instead of elected
@@ -108,8 +109,8 @@ def test_worked_example_2_count_sheet() -> None:
     assert (one.elected, one.excluded) == ([0], [1])
     assert one.notes == [f"B excluded instead of elected: {ACME_FULL}"]
     assert two.description == "Exclusion of B, C (category limits)"
-    assert two.notes == [f"C excluded: {NORTH_SHORT}"]
-    assert (two.elected, two.excluded) == ([4], [2])
+    assert two.notes == [f"C excluded: {NORTH_SHORT}", "Not elected, every seat filled: D"]
+    assert (two.elected, two.excluded) == ([4], [2, 3])
     assert figures(two) == {
         "A": "30.00000", "D": "20.00000", "E": "35.00000", "non-transferable": "0.00000"
     }  # fmt: skip

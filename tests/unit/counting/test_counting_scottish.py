@@ -13,7 +13,7 @@ import pytest
 from governance.counting import scottish
 from governance.counting.blt import load_blt, read_blt
 from governance.counting.model import CountSheet, Lot
-from governance.counting.sheet import format_number
+from governance.counting.sheet import format_number, to_json_dict
 
 DROOP_STAGE_FILES = ["42", "42u", "42t", "513", "M135", "SC", "SCw", "SCwopt", "weak-defeat"]
 DROOP_STAGE_FILES += ["weak-surplus", "SC-Vm-12"]
@@ -213,6 +213,21 @@ def test_surplus_with_an_inexact_transfer_value_loses_only_the_truncation() -> N
     surplus = sheet.stages[1]
     assert surplus.transfers[1] == Fraction(99999, 100000)
     assert surplus.non_transferable_votes == Fraction(1, 100000)
+
+
+def test_candidates_left_when_every_seat_is_filled_are_excluded_at_the_last_stage() -> None:
+    """A and B reach the quota at stage 1 and fill both seats: C and D are left over."""
+    text = '4 2\n10 1 0\n10 2 0\n2 3 0\n1 4 0\n0\n"A"\n"B"\n"C"\n"D"\n"t"\n'
+    sheet = scottish.count(read_blt(text), Lot(0))
+    (last,) = sheet.stages
+    assert (last.elected, last.excluded) == ([0, 1], [2, 3])
+    assert last.notes == ["Not elected, every seat filled: C, D"]
+    assert last.votes == {0: 10, 1: 10, 2: 2, 3: 1}  # their votes stay where they were
+    assert [(d.stage, d.candidate, d.reason) for d in sheet.decisions[2:]] == [
+        (1, 2, "not elected: every seat filled"),
+        (1, 3, "not elected: every seat filled"),
+    ]
+    assert to_json_dict(sheet)["rounds"][-1]["excluded"] == ["C", "D"]
 
 
 @pytest.mark.parametrize(

@@ -5,16 +5,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from governance.counting import cli, scottish
-from governance.counting.blt import load_blt
+from governance.counting import cli, ers97, irv, meek, scottish
+from governance.counting.blt import load_blt, read_blt
 from governance.counting.methods import METHOD_NAMES, METHODS, get_method
-from governance.counting.model import CountingError, Lot
-from governance.counting.sheet import format_number, to_json, to_json_dict, to_text
+from governance.counting.model import CountingError, CountSheet, Election, Lot
+from governance.counting.sheet import (
+    COLUMNS_PER_BLOCK,
+    format_number,
+    to_json,
+    to_json_dict,
+    to_text,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -63,6 +70,74 @@ def test_text_sheet_shows_quota_stages_transfers_and_draws(ballots_dir: Path) ->
     assert "Lots drawn (seed 9)" in text
     assert "(-667.00000)" in text
     assert "Elected, in order: " + ", ".join(sheet.elected_names) in text
+
+
+# One seat: C's two papers have no further preference, so the quota falls once C is excluded.
+FALLING_QUOTA = '3 1\n4 1 0\n3 2 0\n2 3 0\n0\n"A"\n"B"\n"C"\n"t"\n'
+
+
+def _row(text: str, label: str) -> list[str]:
+    """The cells of the table row starting with ``label``, across every block of stages."""
+    cells: list[str] = []
+    for line in text.splitlines():
+        if line.startswith(label + "  "):
+            cells.extend(line.removeprefix(label).split())
+    return cells
+
+
+@pytest.mark.parametrize(
+    ("count", "quotas"),
+    [
+        (irv.count, ["5", "4"]),  # a majority of the continuing votes
+        (ers97.count, ["4.50", "3.50"]),  # 5.4.8: reduced when C's papers exhaust
+        (meek.count, ["4.500000001", "4.500000001", "3.500000001", "3.500000001"]),
+    ],
+    ids=["irv", "stv-ers97", "stv-meek"],
+)
+def test_text_sheet_shows_the_quota_of_every_stage_when_it_changes(
+    count: Callable[[Election, Lot], CountSheet], quotas: list[str]
+) -> None:
+    text = to_text(count(read_blt(FALLING_QUOTA), Lot(0)))
+    assert _row(text, "Quota") == quotas
+    assert _row(text, "Stage") == [str(n) for n in range(1, len(quotas) + 1)]
+
+
+def test_text_sheet_shows_each_stages_quota_in_every_block_of_columns() -> None:
+    # Candidate n has n papers (n = 1..12) and no second preference: the lowest goes at each
+    # stage, its papers exhaust, and the majority falls until L holds one: eleven stages.
+    names = "".join(f'"{c}"\n' for c in "ABCDEFGHIJKL")
+    papers = "".join(f"{n} {n} 0\n" for n in range(1, 13))
+    sheet = irv.count(read_blt(f'12 1\n{papers}0\n{names}"t"\n'), Lot(0))
+    assert len(sheet.stages) == 11 > COLUMNS_PER_BLOCK
+    quotas = [str(sum(range(n, 13)) // 2 + 1) for n in range(1, 12)]
+    assert quotas[:3] == ["40", "39", "38"]
+    assert _row(to_text(sheet), "Quota") == quotas
+
+
+def test_text_sheet_has_no_quota_row_when_the_quota_is_fixed() -> None:
+    text = to_text(scottish.count(read_blt(FALLING_QUOTA), Lot(0)))
+    assert "Quota: 5.00000" in text  # r.46: the one quota, in the heading
+    assert _row(text, "Quota") == []
+
+
+@pytest.mark.parametrize(
+    "count",
+    [scottish.count, ers97.count, meek.count],
+    ids=["stv-scottish", "stv-ers97", "stv-meek"],
+)
+def test_candidates_left_when_every_seat_is_filled_are_excluded_at_the_last_stage(
+    count: Callable[[Election, Lot], CountSheet],
+) -> None:
+    """Every STV sheet shows those left over the same way: excluded at its last stage."""
+    text = '4 2\n10 1 0\n10 2 0\n2 3 0\n1 4 0\n0\n"A"\n"B"\n"C"\n"D"\n"t"\n'
+    sheet = count(read_blt(text), Lot(0))
+    assert sheet.elected_names == ["A", "B"]
+    last = to_json_dict(sheet)["rounds"][-1]
+    assert last["excluded"] == ["C", "D"]
+    decided = {d.candidate: d.stage for d in sheet.decisions if d.outcome == "excluded"}
+    assert decided == {2: last["number"], 3: last["number"]}
+    final = [line.split()[-1] for line in to_text(sheet).splitlines() if line[:2] in ("C ", "D ")]
+    assert [cell[-1] for cell in final] == ["x", "x"]
 
 
 def test_registry_lists_every_method_and_refuses_an_unknown_one() -> None:

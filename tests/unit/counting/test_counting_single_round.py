@@ -56,12 +56,37 @@ def test_irv_equal_lowest_looks_back_to_the_previous_stage() -> None:
     assert sheet.elected_names == ["A"]
 
 
+# Stage 3: C1 and C4 both have 15; at stage 2 C4 had 14 to C1's 15, so C4 goes at stage 4.
+LOOKED_BACK = (
+    "5 1\n14 5 2 0\n15 4 0\n6 2 0\n8 0\n5 3 2 5 0\n8 1 3 4 2 0\n1 1 5 3 2 0\n4 2 4 3 1 0\n"
+    '0\n"C0"\n"C1"\n"C2"\n"C3"\n"C4"\n"look-back"\n'
+)
+
+
+def test_irv_notes_a_tie_settled_by_an_earlier_stage_on_the_stage_it_decides() -> None:
+    sheet = irv.count(read_blt(LOOKED_BACK), Lot(0))
+    assert sheet.stages[2].votes == {1: 15, 3: 23, 4: 15}
+    assert sheet.stages[1].votes[1] > sheet.stages[1].votes[4]
+    assert sheet.stages[3].excluded == [4]
+    assert sheet.stages[3].notes == [
+        "Tie (equal lowest) between C1, C4; decided by an earlier stage: C4"
+    ]
+    assert [s.notes for s in sheet.stages[:3]] == [[], [], []]
+    assert sheet.draws == []
+    assert sheet.elected_names == ["C1"]
+
+
 def test_irv_tie_at_every_stage_is_drawn_by_lot_reproducibly() -> None:
     text = '2 1\n3 1 0\n3 2 0\n0\n"A"\n"B"\n"t"\n'
     first = irv.count(read_blt(text), Lot(11))
     again = irv.count(read_blt(text), Lot(11))
     assert len(first.draws) == 1
     assert first.elected == again.elected
+    (draw,) = first.draws
+    loser = "AB"[draw.chosen]
+    assert first.stages[1].notes == [
+        f"Tie (equal lowest) between A, B; equal at every stage: decided by lot: {loser}"
+    ]
 
 
 def test_plurality_elects_the_most_first_preferences() -> None:

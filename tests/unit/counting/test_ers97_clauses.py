@@ -239,6 +239,7 @@ def test_equal_lowest_excludes_fewer_at_earliest_unequal_point_5_2_5() -> None:
     three = sheet.stages[2]
     assert three.excluded == [2]
     assert "Equal lowest votes: C excluded by the forward rule (5.2.5)" in three.notes
+    assert reasons(sheet)["C"] == "lowest vote, equal lowest settled by the forward rule (5.2.5)"
     assert not sheet.draws
     assert elected(sheet) == "AE"
 
@@ -250,6 +251,9 @@ def test_equal_lowest_at_every_point_is_settled_by_lot_5_2_5() -> None:
         (draw,) = sheet.draws
         assert (draw.stage, draw.tied, draw.purpose) == (2, (1, 2), "equal lowest")
         assert sheet.stages[1].excluded == [draw.chosen, 3 - draw.chosen]  # then 5.5.2
+        assert (
+            reasons(sheet)["ABC"[draw.chosen]] == "lowest vote, equal lowest settled by lot (5.2.5)"
+        )
         outcomes.add(draw.chosen)
         assert elected(sheet) == "A"
     assert outcomes == {1, 2}
@@ -285,6 +289,28 @@ def test_exclusion_leaving_as_many_as_places_elects_them_5_5_1() -> None:
     last = 5 - draw.chosen  # the other of C (2) and D (3)
     assert sheet.elected[2] == last
     assert reasons(sheet)["CD"[last - 2]] == "continuing candidates fill the places (5.5.1)"
+    assert reasons(sheet)["CD"[draw.chosen - 2]] == (
+        "lowest vote, equal lowest settled by lot (5.2.5); "
+        "the rest then fill the places and are elected (5.5.1)"
+    )
+
+
+def test_three_way_tie_excluded_by_lot_under_5_5_1_says_so() -> None:
+    # quota 12/3 = 4.00: A, B and C all reach it, equal at every point, for two places (5.6.2).
+    # The lowest is then chosen by lot (5.2.5), and excluding it leaves two for two places.
+    for seed in range(6):
+        sheet = count("ABC", 2, (4, "A"), (4, "B"), (4, "C"), seed=seed)
+        (draw,) = sheet.draws
+        loser = "ABC"[draw.chosen]
+        assert (draw.tied, draw.purpose) == ((0, 1, 2), "equal lowest")
+        assert reasons(sheet)[loser] == (
+            "lowest vote, equal lowest settled by lot (5.2.5); "
+            "the rest then fill the places and are elected (5.5.1)"
+        )
+        last = sheet.stages[-1]
+        assert (last.action, last.excluded) == ("election", [draw.chosen])
+        assert not any("5.5.2" in note for note in last.notes)
+        assert elected(sheet) == "ABC".replace(loser, "")
 
 
 def test_fewer_candidates_than_places_are_all_elected_5_5_1() -> None:
