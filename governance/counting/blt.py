@@ -3,17 +3,23 @@
 The format, and the dialects real files use (all accepted here)::
 
     3 2                  candidates and seats
-    -2                   optional: withdrawn candidates as negative numbers
+    -2                   optional, right after the header: withdrawn candidates, negative
     [withdrawn 2]        optional Droop option lines: [withdrawn ...], [tie ...], [nick ...]
     4 1 3 0              a weight (papers), candidates best first, a closing 0
     1 0                  a blank paper: kept, so that a count can report it as invalid
     0                    end of the ballots
     "Castor"             one name per candidate: quoted (doubled quotes inside), or not
-    "Title"              the title; any further lines (Wichmann's test files) are ignored
+    "Title" note         the title; text after its closing quote, and any further lines
+                         (Wichmann's test files), are ignored
 
 ``#`` starts a comment; commas and runs of spaces separate numbers. With ``[nick a b c]`` a
-ballot may name candidates by nickname. ``b=c`` ranks candidates equally, which Scottish STV and
-ERS97 do not allow: it is refused unless the caller asks for it.
+ballot may name candidates by nickname; a nickname that is a number must be the candidate's own,
+so that digits always mean what they say. ``[tie ...]`` lists every candidate once, as Droop's
+reader requires. ``b=c`` ranks candidates equally, which Scottish STV and ERS97 do not allow: it
+is refused unless the caller asks for it.
+
+A line's weight is at most ``MAX_WEIGHT`` papers and a file's papers at most ``MAX_PAPERS``, so
+that every count's 64-bit sums stay exact. A name may not be empty.
 
 Reading is the hot path of a large count. A big file whose ballot lines are plain (``W c1 ... 0``
 in digits and single spaces) is read straight into arrays by :mod:`blt_scan`, without splitting
@@ -26,14 +32,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
-from governance.counting.model import BallotGroup, CountingError, Election
+from governance.counting.model import MAX_PAPERS, BallotGroup, CountingError, Election
 
 # Below this many ballot lines the line-by-line reader is as quick as loading NumPy.
 SCAN_FROM_LINES = 20_000
 # The fast path looks for the header and option lines among the first lines only.
 HEAD_LINES = 200
+# The most papers one ballot line may stand for, far more than any real file puts on a line: a
+# heavier line is refused by its number, before the file's total (MAX_PAPERS) is added up.
+MAX_WEIGHT = 10**9
+_WEIGHT_DIGITS = len(str(MAX_WEIGHT))
 
 
 def load_blt(path: str | Path, *, allow_equal_rankings: bool = False) -> Election:
@@ -60,7 +71,7 @@ def read_blt(text: str, *, allow_equal_rankings: bool = False) -> Election:
     header_at = _next_content(lines, 0)
     if header_at is None:
         raise CountingError("line 1: the file is empty; expected 'CANDIDATES SEATS'")
-    n_candidates, seats = _header(lines, header_at)
+    n_candidates, seats = _header(lines, header_at, len(text))
     reader = _Reader(n_candidates, allow_equal_rankings)
     start = reader.read_preamble(lines, header_at + 1)
     end = _ballots_end(lines, start)
@@ -87,7 +98,7 @@ def _read_plain(text: str) -> Election | None:
         header_at = _next_content(head, 0)
         if header_at is None:
             return None
-        n_candidates, seats = _header(head, header_at)
+        n_candidates, seats = _header(head, header_at, len(text))
         reader = _Reader(n_candidates, allow_equal_rankings=False)
         start = reader.read_preamble(head, header_at + 1)
     except CountingError:
@@ -104,7 +115,7 @@ def _read_plain(text: str) -> Election | None:
     # Imported here: NumPy is worth loading only for a big file.
     from governance.counting.blt_scan import scan_section
 
-    table = scan_section(section, n_candidates)
+    table = scan_section(section, n_candidates, MAX_WEIGHT)
     if table is None:
         return None
     try:
@@ -180,7 +191,7 @@ def _next_content(lines: list[str], start: int) -> int | None:
     return None
 
 
-def _header(lines: list[str], at: int) -> tuple[int, int]:
+def _header(lines: list[str], at: int, text_size: int) -> tuple[int, int]:
     tokens = _numbers_text(lines[at])
     try:
         candidates, seats = (int(t) for t in tokens)
@@ -194,6 +205,10 @@ def _header(lines: list[str], at: int) -> tuple[int, int]:
         raise CountingError(
             f"line {at + 1}: seats must be between 1 and the number of candidates ({candidates})"
         )
+    # Each name takes at least two characters (a letter and a line break, or '"A"'): a larger
+    # count is a typo, refused before the reader makes an entry per candidate.
+    if 2 * candidates > text_size:
+        raise CountingError(f"line {at + 1}: the file is too short to name {candidates} candidates")
     return candidates, seats
 
 
@@ -217,9 +232,11 @@ class _Reader:
     withdrawn: set[int] = field(default_factory=set)
     tie_order: tuple[int, ...] = ()
     marks: dict[str, int] = field(default_factory=dict)
+    numbers: frozenset[str] = frozenset()  # "1" to "N": what digits on a ballot line mean
 
     def __post_init__(self) -> None:
         self.marks = {str(c + 1): c for c in range(self.n_candidates)}
+        self.numbers = frozenset(self.marks)
 
     def read_preamble(self, lines: list[str], start: int) -> int:
         """Read withdrawn and option lines before the first ballot; return where ballots start."""
@@ -232,7 +249,10 @@ class _Reader:
                 self._option(text, i + 1)
                 i += 1
             elif text.startswith("-"):
-                self.withdrawn.update(self._candidate_numbers(_numbers_text(text), i + 1, "-"))
+                tokens = _numbers_text(text)
+                if _is_negative_number(tokens[0]) and not all(t[:1] == "-" for t in tokens):
+                    raise CountingError(_negative_weight(tokens[0], i + 1))  # "-1 2 0"
+                self.withdrawn.update(self._candidate_numbers(tokens, i + 1, "-"))
                 i += 1
             else:
                 return i
@@ -241,19 +261,61 @@ class _Reader:
     def _option(self, text: str, line_no: int) -> None:
         if not text.endswith("]"):
             raise CountingError(f"line {line_no}: an option line must end with ']'")
-        name, *values = text[1:-1].replace(",", " ").split()
+        words = text[1:-1].replace(",", " ").split()
+        if not words:
+            raise CountingError(
+                f"line {line_no}: empty option line {text!r}: "
+                "expected [withdrawn ...], [tie ...] or [nick ...]"
+            )
+        name, *values = words
         if name == "withdrawn":
             self.withdrawn.update(self._candidate_numbers(values, line_no, ""))
         elif name == "tie":
-            self.tie_order = tuple(self._candidate_numbers(values, line_no, ""))
+            self.tie_order = self._tie_order(values, line_no)
         elif name == "nick":
-            if len(values) != self.n_candidates or len(set(values)) != len(values):
-                raise CountingError(
-                    f"line {line_no}: [nick] needs {self.n_candidates} different nicknames"
-                )
-            self.marks.update({nick: c for c, nick in enumerate(values)})
+            self._nicknames(values, line_no)
         else:
             raise CountingError(f"line {line_no}: unknown option [{name} ...]")
+
+    def _tie_order(self, values: list[str], line_no: int) -> tuple[int, ...]:
+        """Every candidate once, as Droop (where ``[tie]`` comes from) requires: a partial
+        order would leave some ties to a lot that the file seems to have settled."""
+        order = self._candidate_numbers(values, line_no, "")
+        seen: set[int] = set()
+        for candidate in order:
+            if candidate in seen:
+                raise CountingError(f"line {line_no}: [tie] names {candidate + 1} twice")
+            seen.add(candidate)
+        missing = [str(c + 1) for c in range(self.n_candidates) if c not in seen]
+        if missing:
+            shown = ", ".join(missing[:10]) + (", ..." if len(missing) > 10 else "")
+            raise CountingError(
+                f"line {line_no}: [tie] must list every candidate once; it leaves out {shown}"
+            )
+        return tuple(order)
+
+    def _nicknames(self, values: list[str], line_no: int) -> None:
+        if len(values) != self.n_candidates or len(set(values)) != len(values):
+            raise CountingError(
+                f"line {line_no}: [nick] needs {self.n_candidates} different nicknames"
+            )
+        for candidate, nick in enumerate(values):
+            if nick == str(candidate + 1):
+                continue
+            if nick in self.numbers:
+                raise CountingError(
+                    f"line {line_no}: nickname {nick!r} would be read as candidate {nick}'s number"
+                )
+            if nick.isdecimal():
+                raise CountingError(
+                    f"line {line_no}: nickname {nick!r} is a number: a nickname may be a number "
+                    f"only if it is the candidate's own ({candidate + 1})"
+                )
+            if "=" in nick:
+                raise CountingError(
+                    f"line {line_no}: nickname {nick!r} contains '=', which marks equal rankings"
+                )
+        self.marks.update({nick: c for c, nick in enumerate(values)})
 
     def _candidate_numbers(self, tokens: list[str], line_no: int, sign: str) -> list[int]:
         numbers = []
@@ -283,6 +345,10 @@ class _Reader:
                 tied[levels] = tied.get(levels, 0) + weight * copies
             else:
                 merged[ranking] = merged.get(ranking, 0) + weight * copies
+        if sum(merged.values()) + sum(tied.values()) > MAX_PAPERS:
+            raise CountingError(
+                f"the file holds more than {MAX_PAPERS:,} papers: too many to count exactly"
+            )
         groups = [BallotGroup(r, n) for r, n in merged.items()]
         groups.extend(
             BallotGroup(tuple(c for level in lv for c in level), n, lv) for lv, n in tied.items()
@@ -297,6 +363,8 @@ class _Reader:
         tokens = line.split()
         if len(tokens) < 2 or tokens[-1] != "0" or not tokens[0].isdecimal():
             return None
+        if len(tokens[0]) >= _WEIGHT_DIGITS:
+            return None  # perhaps too heavy: ``_ballot`` decides
         try:
             ranking = tuple(map(self.marks.__getitem__, tokens[1:-1]))
         except KeyError:
@@ -312,11 +380,14 @@ class _Reader:
             return None
         if tokens[0].startswith("["):
             raise CountingError(f"line {line_no}: option lines must come before the ballots")
+        if _is_negative_number(tokens[0]):
+            raise CountingError(_negative_weight(tokens[0], line_no))
         if not tokens[0].isdecimal():
             raise CountingError(
                 f"line {line_no}: a ballot line must start with its weight, a whole number "
                 f"of papers, not {tokens[0]!r}"
             )
+        weight = _weight(tokens[0], line_no)
         if tokens[-1] != "0":
             raise CountingError(f"line {line_no}: a ballot line must end with 0")
         levels = tuple(self._level(token, line_no) for token in tokens[1:-1])
@@ -324,8 +395,8 @@ class _Reader:
         if len(set(flat)) != len(flat):
             raise CountingError(f"line {line_no}: a candidate is ranked more than once")
         if any(len(level) > 1 for level in levels):
-            return tuple(flat), int(tokens[0]), levels
-        return tuple(flat), int(tokens[0]), ()
+            return tuple(flat), weight, levels
+        return tuple(flat), weight, ()
 
     def _level(self, token: str, line_no: int) -> tuple[int, ...]:
         if "=" in token and not self.allow_equal_rankings:
@@ -348,20 +419,47 @@ class _Reader:
 _Parsed = tuple[tuple[int, ...], int, tuple[tuple[int, ...], ...]]
 
 
+def _weight(token: str, line_no: int) -> int:
+    """A ballot line's weight (``token`` is digits), refused above ``MAX_WEIGHT``.
+
+    The length is checked first: ``int`` refuses more than 4,300 digits with a ValueError.
+    """
+    digits = token.lstrip("0") or "0"
+    if len(digits) > _WEIGHT_DIGITS or int(digits) > MAX_WEIGHT:
+        raise CountingError(
+            f"line {line_no}: a weight of more than {MAX_WEIGHT:,} papers on one line "
+            "cannot be counted exactly"
+        )
+    return int(digits)
+
+
+def _is_negative_number(token: str) -> bool:
+    return token[:1] == "-" and token[1:].isdecimal()
+
+
+def _negative_weight(token: str, line_no: int) -> str:
+    return f"line {line_no}: a ballot's weight must be a whole number of papers, not {token}"
+
+
 def _names_and_title(lines: list[str], start: int, n_candidates: int) -> tuple[list[str], str]:
-    strings = list(_strings(lines, start))
+    """The names and the title; whatever follows the title's closing quote is not read."""
+    strings = list(islice(_strings(lines, start), n_candidates + 1))
     if len(strings) < n_candidates:
         raise CountingError(
             f"line {len(lines)}: the file names {len(strings)} candidates after the ballots, "
             f"but its first line says {n_candidates}"
         )
-    names = strings[:n_candidates]
-    title = strings[n_candidates] if len(strings) > n_candidates else ""
+    for number, (line_no, name) in enumerate(strings[:n_candidates], 1):
+        if not name:
+            raise CountingError(f"line {line_no}: candidate {number} has an empty name")
+    names = [name for _, name in strings[:n_candidates]]
+    title = strings[n_candidates][1] if len(strings) > n_candidates else ""
     return names, title
 
 
-def _strings(lines: list[str], start: int) -> Iterator[str]:
-    """Each quoted string (``""`` inside is a quote), or each whole unquoted line.
+def _strings(lines: list[str], start: int) -> Iterator[tuple[int, str]]:
+    """Each quoted string (``""`` inside is a quote), or each whole unquoted line, with its line
+    number. Lazy: the text after the string just taken is read only when the next is asked for.
 
     Runs of spaces inside a name are typing or export artefacts ("Ellen   Hurcombe" in the
     Glasgow 2007 files): they are collapsed to one, as Droop and the declarations show them.
@@ -371,9 +469,10 @@ def _strings(lines: list[str], start: int) -> Iterator[str]:
         if not line:
             continue
         if not line.startswith('"'):
-            yield " ".join(line.rstrip(",").split())
+            yield i + 1, " ".join(line.rstrip(",").split())
             continue
-        yield from _quoted(line, i + 1)
+        for text in _quoted(line, i + 1):
+            yield i + 1, text
 
 
 def _quoted(line: str, line_no: int) -> Iterator[str]:

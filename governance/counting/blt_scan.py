@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from governance.counting.model import RankingTable
+from governance.counting.model import MAX_PAPERS, RankingTable
 
 Ints = npt.NDArray[np.int64]
 Words = npt.NDArray[np.uint64]
@@ -42,8 +42,12 @@ class _Lines:
     words: Words
 
 
-def scan_section(section: str, n_candidates: int) -> RankingTable | None:
-    """The ballots of ``section`` (whole lines, each ending in a newline), or None to decline."""
+def scan_section(section: str, n_candidates: int, max_weight: int) -> RankingTable | None:
+    """The ballots of ``section`` (whole lines, each ending in a newline), or None to decline.
+
+    A line of more than ``max_weight`` papers, or more than ``MAX_PAPERS`` papers in all, is
+    declined too: the careful reader refuses the file with the line and the reason.
+    """
     runs = []
     for chunk in _chunks(section):
         run = _scan_lines(chunk, n_candidates)
@@ -53,8 +57,10 @@ def scan_section(section: str, n_candidates: int) -> RankingTable | None:
     if not runs:
         return None
     weights = np.concatenate([run.weights for run in runs])
-    if int(weights.max()) >= 2**63 // weights.size:
-        return None  # their total might not fit in int64
+    # Once no weight is above max_weight, the int64 sum is exact for any section that fits in
+    # memory: so it is added up only after that check.
+    if int(weights.max()) > max_weight or int(weights.sum()) > MAX_PAPERS:
+        return None
     lines = _Lines(
         np.concatenate([run.numbers for run in runs]),
         np.concatenate([run.lengths for run in runs]),

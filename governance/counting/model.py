@@ -28,6 +28,13 @@ class CountingError(ValueError):
     """A problem with the input of a count that a person can correct (bad file, bad option)."""
 
 
+# The most papers one count may hold: every engine's 64-bit sums stay exact up to it. The
+# tightest is Scottish STV, which multiplies a paper's value (up to 10^5, r.48(3)'s five decimal
+# places) by a surplus of up to papers x 10^5; Meek's (papers x 10^9) and ERS97's (papers x 100)
+# sums have room to spare. Readers refuse more, so no count can overflow.
+MAX_PAPERS = (2**63 - 1) // 10**10  # 922,337,203
+
+
 @dataclass(frozen=True, slots=True)
 class BallotGroup:
     """``count`` identical papers ranking candidates ``ranking`` (0-based indices, best first).
@@ -75,9 +82,15 @@ class RankingTable(Sequence[BallotGroup]):
         lengths = np.fromiter(map(len, rankings), np.int64, len(rankings))
         try:
             marks = np.fromiter(chain.from_iterable(rankings), np.int64, int(lengths.sum()))
-            counts = np.fromiter((g.count for g in ballots), np.int64, len(rankings))
         except OverflowError as error:
             raise CountingError("a ballot names a candidate that does not exist") from error
+        try:
+            counts = np.fromiter((g.count for g in ballots), np.int64, len(rankings))
+        except OverflowError as error:
+            papers = max((g.count for g in ballots), key=abs)
+            raise CountingError(
+                f"a ballot group of {papers} papers is more than can be counted exactly"
+            ) from error
         return cls(marks, lengths, counts)
 
     def valid(self, candidates: int, withdrawn: Iterable[int] = ()) -> RankingTable:

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from governance.counting import blt
 from governance.counting.blt import load_blt, read_blt, write_blt
-from governance.counting.model import BallotGroup, CountingError, Election, RankingTable
+from governance.counting.model import (
+    MAX_PAPERS,
+    BallotGroup,
+    CountingError,
+    Election,
+    RankingTable,
+)
 
 
 def test_names_may_be_unquoted_with_doubled_quotes_trailing_commas_and_runs_of_spaces() -> None:
@@ -92,6 +98,46 @@ def test_equal_rankings_and_nicknames_read_when_allowed(ballots_dir: Path) -> No
         ('2 1\n-3\n1 1 0\n0\n"A"\n"B"\n"t"\n', "line 2", "is not a candidate"),
         ('2 1\n1 1 0\n[tie 1 2]\n0\n"A"\n"B"\n"t"\n', "line 3", "before the ballots"),
         ('2 1\n1 1 0\n0\n"A\n"B"\n"t"\n', "line 4", "not closed"),
+        ('3 2\n[]\n2 1 0\n0\n"A"\n"B"\n"C"\n"t"\n', "line 2", "empty option line"),
+        ('3 2\n[ , ]\n2 1 0\n0\n"A"\n"B"\n"C"\n"t"\n', "line 2", "empty option line"),
+        ('3 2\n[tie 1 1]\n2 1 0\n0\n"A"\n"B"\n"C"\n"t"\n', "line 2", "[tie] names 1 twice"),
+        ('3 2\n[tie 3 1]\n2 1 0\n0\n"A"\n"B"\n"C"\n"t"\n', "line 2", "leaves out 2"),
+        ('3 2\n[tie]\n2 1 0\n0\n"A"\n"B"\n"C"\n"t"\n', "line 2", "leaves out 1, 2, 3"),
+        (
+            '3 1\n[nick 2 1 3]\n5 1 0\n0\n"A"\n"B"\n"C"\n"t"\n',
+            "line 2",
+            "nickname '2' would be read as candidate 2's number",
+        ),
+        (
+            '3 1\n[nick a 0 c]\n5 a 0\n0\n"A"\n"B"\n"C"\n"t"\n',
+            "line 2",
+            "nickname '0' is a number",
+        ),
+        (
+            '3 1\n-1 2 0\n0\n"A"\n"B"\n"C"\n"t"\n',
+            "line 2",
+            "a ballot's weight must be a whole number of papers, not -1",
+        ),
+        (
+            '3 1\n1 1 0\n-1 2 0\n0\n"A"\n"B"\n"C"\n"t"\n',
+            "line 3",
+            "a ballot's weight must be a whole number of papers, not -1",
+        ),
+        ('3 1\n5 1 0\n0\n""\n"B"\n"C"\n"t"\n', "line 4", "candidate 1 has an empty name"),
+        ('3 1\n5 1 0\n0\n"A" "  " "C"\n"t"\n', "line 4", "candidate 2 has an empty name"),
+        ("2 1\n5 1 0\n0\nAnn\n,\n", "line 5", "candidate 2 has an empty name"),
+        (
+            '2 1\n1000000001 1 0\n0\n"A"\n"B"\n"t"\n',
+            "line 2",
+            "a weight of more than 1,000,000,000 papers on one line cannot be counted exactly",
+        ),
+        (
+            '2 1\n1 1 0\n9223372036854775808 2 0\n0\n"A"\n"B"\n"t"\n',
+            "line 3",
+            "a weight of more than 1,000,000,000 papers on one line",
+        ),
+        ("2 1\n" + "9" * 5000 + ' 1 0\n0\n"A"\n"B"\n"t"\n', "line 2", "a weight of more than"),
+        ("3000000 1\n1 1 0\n0\n", "line 1", "too short to name 3000000 candidates"),
     ],
 )
 def test_a_malformed_file_is_refused_naming_the_line_and_the_problem(
@@ -196,15 +242,21 @@ def test_a_big_file_of_plain_lines_is_read_into_arrays(tmp_path: Path) -> None:
     assert (election.seats, election.candidates[14], election.title) == (4, "C15", "big")
 
 
+EVERY_NUMBER = " ".join(map(str, range(1, 16)))  # of the candidates of _big_file
+
+
 @pytest.mark.parametrize(
     "change",
     [
         lambda text: text.replace("\n", "\r\n"),
         lambda text: text.replace("\n1 ", "\n1  ", 1),
         lambda text: text.replace("\n2 ", "\n\n2 ", 1),
-        lambda text: text.replace("15 4\n", "15 4\n-3\n[tie 2 1 3]\n# note\n"),
+        lambda text: text.replace("15 4\n", f"15 4\n-3\n[tie 2 1 {EVERY_NUMBER[4:]}]\n# note\n"),
         lambda text: text.replace("\n1 ", "\n01 ", 1),
         lambda text: text.replace("\n0\n", "\n 0\n"),
+        lambda text: text.replace("\n1 ", "\n900000000 ", 1),
+        lambda text: text.replace("15 4\n", f"15 4\n[nick {EVERY_NUMBER}]\n"),
+        lambda text: text.replace('"big"\n', '"big" and trailing text\nmore "junk\n'),
     ],
 )
 def test_the_fast_reader_agrees_on_files_that_are_not_quite_plain(
@@ -225,6 +277,9 @@ def test_the_fast_reader_agrees_on_files_that_are_not_quite_plain(
         ("1 16 0", "'16' is not a candidate"),
         ("1 02 0", "'02' is not a candidate"),
         ("1 2", "must end with 0"),
+        ("1000000001 2 0", "a weight of more than 1,000,000,000 papers on one line"),
+        ("99999999999999999 2 0", "a weight of more than 1,000,000,000 papers on one line"),
+        ("-1 2 0", "a ballot's weight must be a whole number of papers, not -1"),
     ],
 )
 def test_the_fast_reader_leaves_a_bad_line_to_the_careful_reader(
@@ -236,6 +291,22 @@ def test_the_fast_reader_leaves_a_bad_line_to_the_careful_reader(
     with pytest.raises(CountingError, match="line 21") as refused:
         read_blt("\n".join(lines))
     assert problem in str(refused.value)
+
+
+def test_both_readers_refuse_a_file_of_more_papers_than_a_count_can_hold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lines = _big_file(50, seed=3).split("\n")
+    lines[1:4] = ["1000000000 1 0"] * 3  # each line allowed, the total not
+    text = "\n".join(lines)
+    refusals = []
+    for scan_from in (1, 10**9):
+        monkeypatch.setattr(blt, "SCAN_FROM_LINES", scan_from)
+        with pytest.raises(CountingError) as refused:
+            read_blt(text)
+        refusals.append(str(refused.value))
+    too_many = f"the file holds more than {MAX_PAPERS:,} papers: too many to count exactly"
+    assert refusals == [too_many, too_many]
 
 
 def test_the_fast_reader_handles_weights_and_blank_papers(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -257,8 +328,11 @@ def test_the_fast_reader_checks_repeats_with_many_candidates(
 
 
 ballot_tokens = st.sampled_from(["1", "2", "3", "4", "0", "02", "5", "x", "2=3", "#"])
+ballot_weights = st.sampled_from(["1", "1", "7", "1000000000", "1000000001", "-1", "-0"])
 ballot_lines = st.one_of(
-    st.lists(ballot_tokens, max_size=5).map(lambda marks: " ".join(["1", *marks, "0"])),
+    st.tuples(ballot_weights, st.lists(ballot_tokens, max_size=5)).map(
+        lambda line: " ".join([line[0], *line[1], "0"])
+    ),
     st.lists(ballot_tokens, min_size=1, max_size=6).map(" ".join),
     st.sampled_from(["", "  ", "3 1 2 0", "1 0", " 2  4 1 0", "1 2 0 "]),
 )
@@ -324,3 +398,13 @@ def test_a_ranking_table_is_a_sequence_of_ballot_groups() -> None:
     assert table == groups and groups == table and hash(table) == hash(groups)
     assert table != groups[:2]
     assert repr(table) == "RankingTable(3 rankings, 6 papers)"
+
+
+def test_a_ranking_table_tells_a_bad_mark_from_too_many_papers() -> None:
+    with pytest.raises(CountingError, match="names a candidate that does not exist"):
+        RankingTable.of((BallotGroup((2**63,), 1),))
+    with pytest.raises(CountingError) as refused:
+        RankingTable.of((BallotGroup((0,), 1), BallotGroup((1,), 2**63)))
+    assert str(refused.value) == (
+        f"a ballot group of {2**63} papers is more than can be counted exactly"
+    )
