@@ -30,11 +30,10 @@ by ``collections.Counter``) and each distinct line is parsed once.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 
+from governance.counting.blt_text import names_and_title, quote, strip_comment
 from governance.counting.model import MAX_PAPERS, BallotGroup, CountingError, Election
 
 # Below this many ballot lines the line-by-line reader is as quick as loading NumPy.
@@ -76,7 +75,7 @@ def read_blt(text: str, *, allow_equal_rankings: bool = False) -> Election:
     start = reader.read_preamble(lines, header_at + 1)
     end = _ballots_end(lines, start)
     groups = reader.read_ballots(lines, start, end)
-    names, title = _names_and_title(lines, end + 1, n_candidates)
+    names, title = names_and_title(lines, end + 1, n_candidates)
     return Election(
         title=title,
         candidates=tuple(names),
@@ -119,7 +118,7 @@ def _read_plain(text: str) -> Election | None:
     if table is None:
         return None
     try:
-        names, title = _names_and_title(text[end + 3 :].splitlines(), 0, n_candidates)
+        names, title = names_and_title(text[end + 3 :].splitlines(), 0, n_candidates)
     except CountingError:
         return None
     return Election(
@@ -156,37 +155,18 @@ def write_blt(election: Election) -> str:
             marks = [str(c + 1) for c in group.ranking]
         out.append(" ".join([str(group.count), *marks, "0"]))
     out.append("0")
-    out.extend(_quote(name) for name in election.candidates)
-    out.append(_quote(election.title))
+    out.extend(quote(name) for name in election.candidates)
+    out.append(quote(election.title))
     return "\n".join(out) + "\n"
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
-
-
-def _strip_comment(line: str) -> str:
-    """Text before a ``#`` that is outside quotes."""
-    if "#" not in line:
-        return line
-    if '"' not in line:
-        return line.split("#", 1)[0]
-    quoted = False
-    for i, char in enumerate(line):
-        if char == '"':
-            quoted = not quoted
-        elif char == "#" and not quoted:
-            return line[:i]
-    return line
-
-
 def _numbers_text(line: str) -> list[str]:
-    return _strip_comment(line).replace(",", " ").split()
+    return strip_comment(line).replace(",", " ").split()
 
 
 def _next_content(lines: list[str], start: int) -> int | None:
     for i in range(start, len(lines)):
-        if _strip_comment(lines[i]).strip():
+        if strip_comment(lines[i]).strip():
             return i
     return None
 
@@ -242,7 +222,7 @@ class _Reader:
         """Read withdrawn and option lines before the first ballot; return where ballots start."""
         i = start
         while i < len(lines):
-            text = _strip_comment(lines[i]).strip()
+            text = strip_comment(lines[i]).strip()
             if not text:
                 i += 1
             elif text.startswith("["):
@@ -439,63 +419,3 @@ def _is_negative_number(token: str) -> bool:
 
 def _negative_weight(token: str, line_no: int) -> str:
     return f"line {line_no}: a ballot's weight must be a whole number of papers, not {token}"
-
-
-def _names_and_title(lines: list[str], start: int, n_candidates: int) -> tuple[list[str], str]:
-    """The names and the title; whatever follows the title's closing quote is not read."""
-    strings = list(islice(_strings(lines, start), n_candidates + 1))
-    if len(strings) < n_candidates:
-        raise CountingError(
-            f"line {len(lines)}: the file names {len(strings)} candidates after the ballots, "
-            f"but its first line says {n_candidates}"
-        )
-    for number, (line_no, name) in enumerate(strings[:n_candidates], 1):
-        if not name:
-            raise CountingError(f"line {line_no}: candidate {number} has an empty name")
-    names = [name for _, name in strings[:n_candidates]]
-    title = strings[n_candidates][1] if len(strings) > n_candidates else ""
-    return names, title
-
-
-def _strings(lines: list[str], start: int) -> Iterator[tuple[int, str]]:
-    """Each quoted string (``""`` inside is a quote), or each whole unquoted line, with its line
-    number. Lazy: the text after the string just taken is read only when the next is asked for.
-
-    Runs of spaces inside a name are typing or export artefacts ("Ellen   Hurcombe" in the
-    Glasgow 2007 files): they are collapsed to one, as Droop and the declarations show them.
-    """
-    for i in range(start, len(lines)):
-        line = _strip_comment(lines[i]).strip()
-        if not line:
-            continue
-        if not line.startswith('"'):
-            yield i + 1, " ".join(line.rstrip(",").split())
-            continue
-        for text in _quoted(line, i + 1):
-            yield i + 1, text
-
-
-def _quoted(line: str, line_no: int) -> Iterator[str]:
-    pos = 0
-    while pos < len(line):
-        if line[pos] in " \t,":
-            pos += 1
-            continue
-        if line[pos] != '"':
-            raise CountingError(f"line {line_no}: text outside quotes: {line[pos:]!r}")
-        text, pos = _one_quoted(line, pos + 1, line_no)
-        yield " ".join(text.split())
-
-
-def _one_quoted(line: str, pos: int, line_no: int) -> tuple[str, int]:
-    parts = []
-    while True:
-        close = line.find('"', pos)
-        if close < 0:
-            raise CountingError(f"line {line_no}: a quoted name is not closed")
-        parts.append(line[pos:close])
-        if line.startswith('""', close):
-            parts.append('"')
-            pos = close + 2
-        else:
-            return "".join(parts), close + 1
