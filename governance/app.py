@@ -28,6 +28,7 @@ from governance.challenges.controller import ChallengeQueueController, RollCheck
 from governance.config import PROJECT_ROOT, Settings
 from governance.db import create_engine
 from governance.elections.controller import ElectionController, TimetableController
+from governance.elections.officers_controller import ElectionOfficerController
 from governance.members.controller import MemberController
 from governance.members.import_controller import MemberFileController
 from governance.nominations.controller import (
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SiteController,
             TimetableController,
             ElectionController,
+            ElectionOfficerController,
             AccountController,
             MemberAccessController,
             StaffController,

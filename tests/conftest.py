@@ -93,6 +93,18 @@ def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all, for tests that run the migrations themselves."""
+    if PG_URL:
+        name = f"governance_empty_{secrets.token_hex(6)}"
+        _run(_pg_execute(PG_URL, f'CREATE DATABASE "{name}"'))
+        yield str(make_url(PG_URL).set(database=name))
+        _run(_pg_execute(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        return
+    yield f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"
+
+
+@pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, secret_key="test-secret-key-" + "x" * 32)
 

@@ -73,13 +73,16 @@ async def _populate(url: str) -> tuple[int, int]:
     engine = create_engine(url)
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:
         form = NewAccount("ro@example.org", "Bench Officer", PASSWORD)
-        await create_user(session, form, frozenset({Role.RETURNING_OFFICER}), actor="bench")
+        officer = await create_user(
+            session, form, frozenset({Role.RETURNING_OFFICER}), actor="bench"
+        )
         body = Body(name="Policy Advisory Group", seats=36, term_months=24, created_at=NOW)
         session.add(body)
         await session.flush()
         election = Election(
             body_id=body.id,
             title="Bench election",
+            returning_officer_id=officer.id,
             nominations_open_at=NOW - timedelta(days=9),
             nominations_close_at=NOW - timedelta(days=2),
             voting_open_at=NOW + timedelta(days=5),

@@ -12,7 +12,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from governance import clock
-from governance.accounts.models import Role
+from governance.accounts.models import Account, Role
 from governance.audit import chain as chain_rules
 from governance.audit import service as audit
 from governance.audit.models import election_chain
@@ -107,14 +107,17 @@ class ElectionController(Controller):
         return Redirect(f"/ro/elections/{election.id}", status_code=303)
 
     @get("/{election_id:int}", name="ro_election")
-    async def election_page(self, db_session: DBSession, election_id: FromPath[int]) -> Template:
-        return Template(
-            "elections/ro_election.html", context=await _overview(db_session, election_id)
-        )
+    async def election_page(
+        self, request: Request[Any, Any, Any], db_session: DBSession, election_id: FromPath[int]
+    ) -> Template:
+        context = await _overview(db_session, election_id, account(request))
+        return Template("elections/ro_election.html", context=context)
 
     @get("/{election_id:int}/edit", name="ro_election_edit", guards=RO_ONLY)
-    async def edit_page(self, db_session: DBSession, election_id: FromPath[int]) -> Template:
-        election = await service.get(db_session, election_id)
+    async def edit_page(
+        self, request: Request[Any, Any, Any], db_session: DBSession, election_id: FromPath[int]
+    ) -> Template:
+        election = await service.get_as_officer(db_session, account(request), election_id)
         body = await service.body_of(db_session, election)
         context = {
             "election": election,
@@ -141,8 +144,10 @@ class ElectionController(Controller):
         return Redirect(f"/ro/elections/{election_id}", status_code=303)
 
     @get("/{election_id:int}/contests/new", name="ro_contest_new", guards=RO_ONLY)
-    async def new_contest_page(self, db_session: DBSession, election_id: FromPath[int]) -> Template:
-        election = await service.get(db_session, election_id)
+    async def new_contest_page(
+        self, request: Request[Any, Any, Any], db_session: DBSession, election_id: FromPath[int]
+    ) -> Template:
+        election = await service.get_as_officer(db_session, account(request), election_id)
         return Template(
             "elections/contest.html", context=_contest_context(election, None, ContestForm(), {})
         )
@@ -168,9 +173,13 @@ class ElectionController(Controller):
         "/{election_id:int}/contests/{contest_id:int}/edit", guards=RO_ONLY, name="ro_contest_edit"
     )
     async def contest_page(
-        self, db_session: DBSession, election_id: FromPath[int], contest_id: FromPath[int]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        election_id: FromPath[int],
+        contest_id: FromPath[int],
     ) -> Template:
-        election = await service.get(db_session, election_id)
+        election = await service.get_as_officer(db_session, account(request), election_id)
         contest = await service.get_contest(db_session, election, contest_id)
         form = ContestForm(
             name=contest.name,
@@ -223,7 +232,9 @@ class ElectionController(Controller):
         try:
             await service.cancel(db_session, account(request), election_id, data.reason)
         except InvalidInput as error:
-            context = await _overview(db_session, election_id, cancel_errors=error.fields)
+            context = await _overview(
+                db_session, election_id, account(request), cancel_errors=error.fields
+            )
             return Template("elections/ro_election.html", context=context, status_code=422)
         return Redirect(f"/ro/elections/{election_id}", status_code=303)
 
@@ -241,7 +252,9 @@ class ElectionController(Controller):
                 raise ValueError(days)
         except ValueError:
             message = _("Enter a whole number of days, at most %(max)d.") % {"max": MAX_SHIFT_DAYS}
-            context = await _overview(db_session, election_id, copy_errors={"shift_days": message})
+            context = await _overview(
+                db_session, election_id, account(request), copy_errors={"shift_days": message}
+            )
             return Template("elections/ro_election.html", context=context, status_code=422)
         election = await service.copy(db_session, account(request), election_id, days)
         return Redirect(f"/ro/elections/{election.id}", status_code=303)
@@ -276,7 +289,9 @@ def _contest_context(
     }
 
 
-async def _overview(db_session: DBSession, election_id: int, **extra: Any) -> dict[str, Any]:
+async def _overview(
+    db_session: DBSession, election_id: int, viewer: Account, **extra: Any
+) -> dict[str, Any]:
     election = await service.get(db_session, election_id)
     name = election_chain(election.id)
     events = [event async for event in audit.events(db_session, name)]
@@ -284,6 +299,8 @@ async def _overview(db_session: DBSession, election_id: int, **extra: Any) -> di
     return {
         "election": election,
         "body": await service.body_of(db_session, election),
+        "officer": await service.officer_name(db_session, election),
+        "is_officer": service.is_officer(election, viewer),
         "phase": lifecycle.phase(election, now),
         "actions": lifecycle.allowed_actions(election, now),
         "names": service.PHASE_NAMES,
@@ -312,6 +329,7 @@ class TimetableController(Controller):
         context = {
             "election": election,
             "body": await service.body_of(db_session, election),
+            "officer": await service.officer_name(db_session, election),
             "phase": lifecycle.phase(election, clock.now()),
             "names": service.PHASE_NAMES,
         }

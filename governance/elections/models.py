@@ -60,6 +60,8 @@ class Election(Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("elections.id"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # DESIGN roles: the one returning officer who owns the election; only they change it.
+    returning_officer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     contests: Mapped[list[Contest]] = relationship(
         back_populates="election",

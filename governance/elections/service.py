@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
-from governance.accounts.models import Account
+from governance.accounts.models import Account, User
 from governance.audit.models import election_chain
 from governance.audit.service import record
 from governance.bodies.models import Body
@@ -25,7 +25,7 @@ from governance.elections.settings import (
     check_contest,
     check_election,
 )
-from governance.errors import Conflict, InvalidInput, NotFound
+from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import _
 from governance.members.eligibility import describe_failure
 from governance.members.models import Member, MemberStatus
@@ -50,6 +50,7 @@ class Listed:
     election: Election
     body: Body
     phase: Phase
+    officer: str  # the returning officer's name
 
 
 def _json_ready(values: dict[str, Any]) -> dict[str, Any]:
@@ -89,6 +90,29 @@ async def get(session: AsyncSession, election_id: int) -> Election:
     return election
 
 
+def is_officer(election: Election, actor: Account) -> bool:
+    """DESIGN roles: an election's own returning officer, and no other, changes it."""
+    return election.returning_officer_id == actor.id
+
+
+async def officer_name(session: AsyncSession, election: Election) -> str:
+    """The name of the election's returning officer, as its pages show it."""
+    statement = select(User.name).where(User.id == election.returning_officer_id)
+    return await session.scalar(statement) or ""
+
+
+async def get_as_officer(session: AsyncSession, actor: Account, election_id: int) -> Election:
+    """The election, loaded for a change that only its returning officer may make: every
+    returning-officer step on it, its contests or its nominations comes through here."""
+    election = await get(session, election_id)
+    if not is_officer(election, actor):
+        raise Forbidden(
+            _("Only the returning officer of this election, %(name)s, can do this.")
+            % {"name": await officer_name(session, election)}
+        )
+    return election
+
+
 async def body_of(session: AsyncSession, election: Election) -> Body:
     body = await session.get(Body, election.body_id)
     if body is None:
@@ -98,12 +122,16 @@ async def body_of(session: AsyncSession, election: Election) -> Body:
 
 async def listing(session: AsyncSession, *, announced_only: bool) -> list[Listed]:
     """Elections with their bodies and phases, latest first (the public timetable, or the RO's)."""
-    statement = select(Election, Body).join(Body, Body.id == Election.body_id)
+    statement = (
+        select(Election, Body, User.name)
+        .join(Body, Body.id == Election.body_id)
+        .join(User, User.id == Election.returning_officer_id)
+    )
     if announced_only:
         statement = statement.where(Election.announced_at.is_not(None))
     rows = await session.execute(statement.order_by(Election.nominations_open_at.desc()))
     now = clock.now()
-    return [Listed(e, b, lifecycle.phase(e, now)) for e, b in rows]
+    return [Listed(e, b, lifecycle.phase(e, now), officer) for e, b, officer in rows]
 
 
 async def create(
@@ -113,7 +141,14 @@ async def create(
     if body is None:
         raise InvalidInput({"body_id": _("Choose the body this election fills.")})
     values = check_election(form, body.time_zone)
-    election = Election(body_id=body.id, created_by=actor.id, created_at=clock.now(), **values)
+    # The returning officer who sets an election up runs it (DESIGN roles).
+    election = Election(
+        body_id=body.id,
+        created_by=actor.id,
+        returning_officer_id=actor.id,
+        created_at=clock.now(),
+        **values,
+    )
     session.add(election)
     await session.flush()
     await _audit(session, election, "election.created", actor.email, body=body.name, **values)
@@ -128,7 +163,7 @@ def _columns(election: Election, names: list[str]) -> dict[str, Any]:
 async def update(
     session: AsyncSession, actor: Account, election_id: int, form: ElectionForm
 ) -> Election:
-    election = await get(session, election_id)
+    election = await get_as_officer(session, actor, election_id)
     require(election, Action.EDIT_SETTINGS, "Settings are locked once nominations open.")
     body = await body_of(session, election)
     values = check_election(form, body.time_zone)
@@ -162,7 +197,7 @@ async def update(
 async def add_contest(
     session: AsyncSession, actor: Account, election_id: int, form: ContestForm
 ) -> Contest:
-    election = await get(session, election_id)
+    election = await get_as_officer(session, actor, election_id)
     require(election, Action.EDIT_SETTINGS, "Contests are locked once nominations open.")
     values = check_contest(form)
     contest = Contest(election_id=election.id, position=len(election.contests), **values)
@@ -183,7 +218,7 @@ async def get_contest(session: AsyncSession, election: Election, contest_id: int
 async def update_contest(
     session: AsyncSession, actor: Account, election_id: int, contest_id: int, form: ContestForm
 ) -> Contest:
-    election = await get(session, election_id)
+    election = await get_as_officer(session, actor, election_id)
     require(election, Action.EDIT_SETTINGS, "Contests are locked once nominations open.")
     contest = await get_contest(session, election, contest_id)
     values = check_contest(form)
@@ -206,7 +241,7 @@ async def update_contest(
 
 async def announce(session: AsyncSession, actor: Account, election_id: int) -> Election:
     """Publish the timetable; from now on the clock opens and closes each window."""
-    election = await get(session, election_id)
+    election = await get_as_officer(session, actor, election_id)
     require(election, Action.ANNOUNCE, "Only a draft election can be announced.")
     if election.announced_at is not None:
         raise Conflict(_("This election has already been announced."))
@@ -227,7 +262,7 @@ async def announce(session: AsyncSession, actor: Account, election_id: int) -> E
 
 
 async def cancel(session: AsyncSession, actor: Account, election_id: int, reason: str) -> Election:
-    election = await get(session, election_id)
+    election = await get_as_officer(session, actor, election_id)
     require(election, Action.CANCEL, "This election can no longer be cancelled.")
     if not reason.strip():
         raise InvalidInput({"reason": _("Give the reason for cancelling; it is published.")})
@@ -240,7 +275,10 @@ async def cancel(session: AsyncSession, actor: Account, election_id: int, reason
 async def copy(
     session: AsyncSession, actor: Account, election_id: int, shift_days: int
 ) -> Election:
-    """A new draft from an earlier election: settings and contests kept, timetable shifted."""
+    """A new draft from an earlier election: settings and contests kept, timetable shifted.
+
+    Any returning officer may copy any election, as they may create one: the source is only
+    read, and the copy is theirs to run."""
     source = await get(session, election_id)
     shift = timedelta(days=shift_days)
     columns = [c.key for c in Election.__table__.columns if c.key not in _NOT_COPIED]
@@ -253,7 +291,11 @@ async def copy(
     ):
         values[name] = values[name] + shift
     election = Election(
-        **values, copied_from_id=source.id, created_by=actor.id, created_at=clock.now()
+        **values,
+        copied_from_id=source.id,
+        created_by=actor.id,
+        returning_officer_id=actor.id,
+        created_at=clock.now(),
     )
     election.contests = [
         Contest(
@@ -290,6 +332,7 @@ _NOT_COPIED = frozenset(
         "cancel_reason",
         "copied_from_id",
         "created_by",
+        "returning_officer_id",
         "created_at",
     }
 )

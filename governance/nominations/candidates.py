@@ -80,7 +80,7 @@ def drawn(entries: list[tuple[int, str]], seed: str, contest_id: int) -> list[in
 
 async def publish(session: AsyncSession, viewer: Account, election_id: int) -> Election:
     """Create the candidates of every contest in a fixed order; audited and committed."""
-    found = await board(session, viewer, election_id)
+    found = await board(session, viewer, election_id, to_change=True)
     election = found.election
     require(
         election,

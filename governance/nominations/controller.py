@@ -63,11 +63,6 @@ async def _submission(data: NominationUpload) -> service.Submission:
     )
 
 
-def _can_change(request: AnyRequest) -> bool:
-    """Scrutineers see the review pages without the buttons (the POST guards refuse them too)."""
-    return Role.RETURNING_OFFICER in account(request).role_names
-
-
 def _see_other(path: str) -> Redirect:
     return Redirect(path, status_code=303)
 
@@ -290,7 +285,8 @@ class MemberNominationController(Controller):
 
 
 class ReviewController(Controller):
-    """The returning officer's review; scrutineers read it and change nothing."""
+    """The returning officer's review; scrutineers and other returning officers read it and
+    change nothing (the service refuses them; the pages leave out the buttons)."""
 
     path = "/ro/elections/{election_id:int}/nominations"
     guards = [requires_role(Role.RETURNING_OFFICER, Role.SCRUTINEER)]  # noqa: RUF012
@@ -300,7 +296,7 @@ class ReviewController(Controller):
         self, request: AnyRequest, db_session: DBSession, election_id: FromPath[int]
     ) -> Template:
         found = await review.board(db_session, account(request), election_id)
-        context = {"board": found, "can_change": _can_change(request)}
+        context = {"board": found, "can_change": found.can_change}
         return Template("nominations/review.html", context=context)
 
     async def _one(
@@ -322,7 +318,7 @@ class ReviewController(Controller):
             "form": form,
             "statement": candidates.rendered(await review.statement_of(db, nomination_id)),
             "has_photo": await service.has_photo(db, nomination_id),
-            "can_change": _can_change(request),
+            "can_change": found.can_change,
             "errors": extra.pop("errors", {}),
         }
 

@@ -107,6 +107,7 @@ class ContestBoard:
 class Board:
     election: Election
     contests: list[ContestBoard]
+    can_change: bool  # the viewer is this election's returning officer
 
     @property
     def pending(self) -> int:
@@ -119,12 +120,13 @@ def conflict_of(viewer: Account, nomination: Paper) -> str | None:
         return None
     if nomination.member_id == viewer.member_id:
         return _(
-            "You are the candidate in this nomination, so another returning officer must review it."
+            "You are the candidate in this nomination, so another returning officer must review "
+            "it: ask an administrator to hand this election to one."
         )
     if any(s.member_id == viewer.member_id and s.state in OPEN_STATES for s in nomination.supports):
         return _(
             "You were asked to support this nomination, so another returning officer must "
-            "review it."
+            "review it: ask an administrator to hand this election to one."
         )
     return None
 
@@ -168,11 +170,20 @@ async def _people(session: AsyncSession, ids: set[int]) -> dict[int, Person]:
 
 
 async def board(
-    session: AsyncSession, viewer: Account, election_id: int, *, only: int | None = None
+    session: AsyncSession,
+    viewer: Account,
+    election_id: int,
+    *,
+    only: int | None = None,
+    to_change: bool = False,
 ) -> Board:
     """Every nomination of the election by contest, with nominees and supporters: four queries
-    whatever the number of nominations (no query per nomination)."""
-    election = await elections.get(session, election_id)
+    whatever the number of nominations (no query per nomination). ``to_change``: for a step
+    that only the election's returning officer may take (anyone else is refused, 403)."""
+    if to_change:
+        election = await elections.get_as_officer(session, viewer, election_id)
+    else:
+        election = await elections.get(session, election_id)
     papers = await _papers(session, [c.id for c in election.contests], only)
     people = await _people(
         session, {p.member_id for p in papers} | {s.member_id for p in papers for s in p.supports}
@@ -185,14 +196,19 @@ async def board(
             for p in papers if p.contest_id == contest.id
         ]  # fmt: skip
         contests.append(ContestBoard(contest, entries))
-    return Board(election, contests)
+    return Board(election, contests, elections.is_officer(election, viewer))
 
 
 async def entry(
-    session: AsyncSession, viewer: Account, election_id: int, nomination_id: int
+    session: AsyncSession,
+    viewer: Account,
+    election_id: int,
+    nomination_id: int,
+    *,
+    to_change: bool = False,
 ) -> tuple[Board, ContestBoard, Entry]:
     """One nomination of this election; a forged or foreign id is not found."""
-    found = await board(session, viewer, election_id, only=nomination_id)
+    found = await board(session, viewer, election_id, only=nomination_id, to_change=to_change)
     for contest in found.contests:
         for item in contest.entries:
             return found, contest, item
@@ -241,7 +257,7 @@ async def mark(
     reason: str,
 ) -> Nomination:
     """Mark one nomination valid or invalid, audited, the nominee emailed, committed."""
-    found, contest, item = await entry(session, viewer, election_id, nomination_id)
+    found, contest, item = await entry(session, viewer, election_id, nomination_id, to_change=True)
     election, paper = found.election, item.nomination
     require(
         election,
@@ -301,7 +317,7 @@ async def declare_unopposed(
 ) -> Contest:
     """Valid candidates no more than the seats: they are elected without a poll (the results
     work certifies it). When every contest is so, the whole election is."""
-    found = await board(session, viewer, election_id)
+    found = await board(session, viewer, election_id, to_change=True)
     election = found.election
     require(
         election,

@@ -1,7 +1,8 @@
 """The election journey in a real browser, every page checked by axe: a returning officer sets up
 a 36-seat election with two contests; members nominate themselves and gather supporters; the
 returning officer reviews, rejects one nomination with a reason and publishes the candidate list;
-the election's exported audit log verifies with `governance audit verify`."""
+the election's exported audit log verifies with `governance audit verify`; an administrator hands
+the election to another returning officer."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ async def arrange(session):
                      created_at=now))
     await create_user(session, NewAccount("rose@example.org", "Rose Officer", {password!r}),
                       frozenset({{Role.RETURNING_OFFICER}}), actor="arrange")
+    await create_user(session, NewAccount("sam@example.org", "Sam Second", {password!r}),
+                      frozenset({{Role.RETURNING_OFFICER}}), actor="arrange")
+    await create_user(session, NewAccount("adele@example.org", "Adele Admin", {password!r}),
+                      frozenset({{Role.ADMIN}}), actor="arrange")
     for number, name, email, organisation, region in MEMBERS:
         member = Member(membership_number=number, name=name, email=email,
                         organisation=organisation, region=region, category="", status="active",
@@ -156,6 +161,21 @@ def _confirm(journey: Journey, server: Server, email_address: str, nominee: str)
     _sign_out(journey)
 
 
+def _hand_over(journey: Journey, server: Server) -> None:
+    """An administrator hands the election to another returning officer."""
+    page: Any = journey.page
+    _sign_in(journey, server, "adele@example.org")
+    page.get_by_role("link", name="Returning officers").click()
+    journey.check("admin-returning-officers")
+    page.get_by_label("Election", exact=True).select_option(
+        label="Policy Advisory Group 2027 (Policy Advisory Group)"
+    )
+    page.get_by_label("New returning officer").select_option(label="Sam Second (sam@example.org)")
+    page.get_by_role("button", name="Hand over the election").click()
+    assert page.get_by_role("cell", name="Sam Second", exact=True).count() == 1
+    journey.check("admin-handed-over")
+
+
 def test_set_up_nominate_support_review_reject_publish_and_verify(
     clocked_server: Server, journey: Journey, tmp_path: Path
 ) -> None:
@@ -221,3 +241,11 @@ def test_set_up_nominate_support_review_reject_publish_and_verify(
     actions = exported.read_text(encoding="utf-8")
     for action in ("election.announced", "nomination", "support", "candidates"):
         assert action in actions
+
+    _sign_out(journey)
+    _hand_over(journey, server)
+    _sign_out(journey)
+    _sign_in(journey, server, "sam@example.org")
+    page.goto(election_url)
+    assert page.get_by_text("Returning officer: Sam Second").count() == 1
+    journey.check("ro-election-handed-over")

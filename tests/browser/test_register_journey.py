@@ -109,16 +109,21 @@ import governance.models
 from governance import clock
 from governance.bodies.models import Body
 from governance.cli import _settings, _with_session
+from governance.accounts.models import Role
+from governance.accounts.service import NewAccount, create_user
 from governance.elections.models import Contest, Election
 
 async def arrange(session):
     now = clock.now()
+    officer = await create_user(session, NewAccount("rose@example.org", "Rose Officer",
+                                                    "correct horse battery staple"),
+                                frozenset({Role.RETURNING_OFFICER}), actor="arrange")
     body = Body(name="Policy Advisory Group", description="", seats=36, term_months=36,
                 created_at=now)
     session.add(body)
     await session.flush()
     session.add(Election(body_id=body.id, title="PAG election 2027", created_at=now,
-        announced_at=now,
+        returning_officer_id=officer.id, announced_at=now,
         nominations_open_at=now + timedelta(days=7), nominations_close_at=now + timedelta(days=14),
         voting_open_at=now + timedelta(days=21), voting_close_at=now + timedelta(days=28),
         contests=[Contest(name="Scottish seat", seats=1, method="stv-scottish",

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from test_nominations_arrange import (
     CLOSED,
+    OFFICER,
     STATEMENT,
     as_user,
     at,
@@ -18,13 +19,11 @@ from test_nominations_arrange import (
     member,
     nominate,
     png,
-    staff,
     token,
     verified_actions,
     with_account,
 )
 
-from governance.accounts.models import Role
 from governance.audit.models import AuditEvent
 from governance.nominations.models import Nomination
 
@@ -276,7 +275,7 @@ async def test_accounts_that_are_not_members_cannot_nominate(
     client: AsyncTestClient[Any], db: AsyncSession
 ) -> None:
     held = await election(db)
-    await as_user(client, await staff(db, "ro@example.org", Role.RETURNING_OFFICER))
+    await as_user(client, OFFICER)  # the election's returning officer, who is not a member
     assert (await client.get(f"/my/nominations/new/{held.contests[0].id}")).status_code == 403
     client.cookies.clear()
     anonymous = await client.get(

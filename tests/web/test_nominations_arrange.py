@@ -31,6 +31,8 @@ NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 CLOSE = NOW + timedelta(hours=2)
 CLOSED = NOW + timedelta(hours=3)
 STATEMENT = "I will **listen** to members and report back every month."
+OFFICER = "ro@example.org"  # the returning officer who runs the arranged elections
+OFFICER_NAME = "Rowan Officer"
 _bodies = itertools.count(1)
 
 
@@ -38,13 +40,24 @@ def at(moment: datetime) -> None:
     clock.set_clock(lambda: moment)
 
 
+async def officer_id(db: AsyncSession, email: str = OFFICER) -> int:
+    """The account with this email; a new returning officer's when there is none yet."""
+    found = await db.scalar(select(User.id).where(User.email == email))
+    if found is None:
+        await make_user(db, email, {Role.RETURNING_OFFICER}, name=OFFICER_NAME)
+        found = await db.scalar(select(User.id).where(User.email == email))
+    assert found is not None
+    return found
+
+
 async def election(
     db: AsyncSession,
     contests: list[dict[str, Any]] | None = None,
     announced: bool = True,
+    officer: str = OFFICER,
     **settings: Any,
 ) -> Election:
-    """An election for a fresh body whose nominations are open at NOW."""
+    """An election for a fresh body whose nominations are open at NOW, run by ``officer``."""
     at(NOW)
     body = Body(name=f"Body {next(_bodies)}", seats=36, term_months=24, created_at=NOW)
     db.add(body)
@@ -68,6 +81,7 @@ async def election(
         voting_open_at=NOW + timedelta(days=14),
         voting_close_at=NOW + timedelta(days=21),
         announced_at=NOW - timedelta(days=2) if announced else None,
+        returning_officer_id=await officer_id(db, officer),
         created_at=NOW,
         **values,
     )

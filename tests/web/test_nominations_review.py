@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from support import post_form
 from test_nominations_arrange import (
     CLOSED,
+    OFFICER,
     as_user,
     at,
     chain_of,
@@ -58,8 +59,9 @@ async def _review(
     return await post_form(client, page, page, {"outcome": outcome, "reason": reason})
 
 
-async def _ro(client: AsyncTestClient[Any], db: AsyncSession) -> None:
-    await as_user(client, await staff(db, "ro@example.org", Role.RETURNING_OFFICER))
+async def _ro(client: AsyncTestClient[Any]) -> None:
+    """Sign in as the returning officer who runs the arranged elections."""
+    await as_user(client, OFFICER)
 
 
 async def test_review_waits_for_the_close_then_marks_and_mails_the_nominee(
@@ -67,7 +69,7 @@ async def test_review_waits_for_the_close_then_marks_and_mails_the_nominee(
 ) -> None:
     held = await election(db)
     first, second = await _field(db, held, ["Grace Hopper", "Ada Lovelace"])
-    await _ro(client, db)
+    await _ro(client)
     early = await _review(client, held, first, "valid")
     assert early.status_code == 409 and "after they close" in early.text
     at(CLOSED)
@@ -100,7 +102,7 @@ async def test_an_incomplete_nomination_is_offered_invalid_with_the_reason_fille
     held = await election(db, proposers_required=1, seconders_required=1)
     person = await member(db, "N-1", "Grace Hopper")
     lonely = await nominated(db, held.contests[0], person, [await member(db, "P-1", "Kay")])
-    await _ro(client, db)
+    await _ro(client)
     at(CLOSED)
     page = await client.get(f"{_base(held)}/{lonely.id}")
     assert "1 of 1 proposers and 0 of 1 seconders" in page.text
@@ -114,9 +116,9 @@ async def test_an_incomplete_nomination_is_offered_invalid_with_the_reason_fille
 async def test_a_returning_officer_never_reviews_their_own_or_a_supported_nomination(
     client: AsyncTestClient[Any], db: AsyncSession
 ) -> None:
-    held = await election(db)
     officer = await member(db, "RO-1", "Rosa Officer")
     email = await with_account(db, officer, Role.RETURNING_OFFICER)
+    held = await election(db, officer=email)
     own = await nominated(db, held.contests[0], officer, [])
     candidate = await member(db, "N-2", "Ada Lovelace")
     supported = await nominated(db, held.contests[0], candidate, [officer])
@@ -136,9 +138,9 @@ async def test_a_returning_officer_never_reviews_their_own_or_a_supported_nomina
 async def test_an_officer_standing_in_a_contest_neither_declares_it_unopposed_nor_publishes(
     client: AsyncTestClient[Any], db: AsyncSession
 ) -> None:
-    held = await election(db)
     officer = await member(db, "RO-1", "Rosa Officer")
     email = await with_account(db, officer, Role.RETURNING_OFFICER)
+    held = await election(db, officer=email)
     await nominated(db, held.contests[0], officer, [])
     at(CLOSED)
     await as_user(client, email)
@@ -173,7 +175,7 @@ async def test_fewer_valid_candidates_than_seats_are_declared_elected_unopposed(
         db, contests=[{"name": "National", "seats": 2}, {"name": "Regional", "seats": 1}]
     )
     (only,) = await _field(db, held, ["Grace Hopper"])
-    await _ro(client, db)
+    await _ro(client)
     at(CLOSED)
     declare = f"{_base(held)}/contests/{held.contests[0].id}/unopposed"
     pending = await post_form(client, _base(held), declare, {})
@@ -196,7 +198,7 @@ async def test_every_contest_unopposed_makes_the_election_elected_unopposed(
 ) -> None:
     held = await election(db)
     (only,) = await _field(db, held, ["Grace Hopper"])
-    await _ro(client, db)
+    await _ro(client)
     at(CLOSED)
     await _review(client, held, only, "valid")
     declare = f"{_base(held)}/contests/{held.contests[0].id}/unopposed"
@@ -219,7 +221,7 @@ async def test_publishing_fixes_an_alphabetical_order_and_shows_the_public_list(
     await db.commit()
     public = f"/elections/{held.id}/contests/{held.contests[0].id}/candidates"
     assert "has not been published yet" in (await client.get(public)).text
-    await _ro(client, db)
+    await _ro(client)
     at(CLOSED)
     early = await post_form(client, _base(held), f"{_base(held)}/publish", {})
     assert early.status_code == 409 and "4 still to do" in early.text
@@ -245,7 +247,7 @@ async def test_a_random_order_is_drawn_from_a_seed_recorded_before_the_draw(
 ) -> None:
     held = await election(db, ballot_order="random")
     field = await _field(db, held, [f"Candidate {letter}" for letter in "ABCDEFGH"])
-    await _ro(client, db)
+    await _ro(client)
     at(CLOSED)
     for nomination in field:
         await _review(client, held, nomination, "valid")
@@ -285,7 +287,7 @@ async def test_a_published_photo_is_public_and_cached(
     (only,) = await _field(db, held, ["Grace Hopper"])
     only.photo = process_photo(png()).data
     await db.commit()
-    await _ro(client, db)
+    await _ro(client)
     at(CLOSED)
     await _review(client, held, only, "valid")
     await post_form(client, _base(held), f"{_base(held)}/publish", {})

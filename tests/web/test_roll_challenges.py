@@ -151,6 +151,9 @@ async def test_the_roll_check_says_where_the_member_may_stand_and_vote_and_why_n
     from governance.elections.models import Contest, Election
 
     await _member_account(db)
+    await make_user(db, "ro@example.org", {Role.RETURNING_OFFICER})
+    officer = await db.scalar(select(User.id).where(User.email == "ro@example.org"))
+    assert officer is not None
     now = clock.now()
     body = Body(name="PAG", description="", seats=36, term_months=36, created_at=now)
     db.add(body)
@@ -158,6 +161,7 @@ async def test_the_roll_check_says_where_the_member_may_stand_and_vote_and_why_n
     election = Election(
         body_id=body.id,
         title="PAG 2026",
+        returning_officer_id=officer,
         created_at=now,
         announced_at=now,
         nominations_open_at=now + timedelta(days=1),

@@ -1,0 +1,68 @@
+"""The administrator's page of who runs each election, and handing one over: parse, call, render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import URLEncodedBody
+from litestar.response import Redirect, Template
+
+from governance.accounts.models import Role
+from governance.elections import officers, service
+from governance.errors import InvalidInput
+from governance.i18n import _
+from governance.security.guards import requires_role
+from governance.web.auth import DBSession, account
+
+
+@dataclass
+class HandOverForm:
+    election_id: str = ""
+    officer_id: str = ""
+
+
+def _number(text: str) -> int:
+    """An id from a form; anything else is 0, which names nothing."""
+    return int(text) if text.isdigit() and len(text) < 10 else 0
+
+
+async def _page(db_session: DBSession, **extra: Any) -> dict[str, Any]:
+    listed = await service.listing(db_session, announced_only=False)
+    people = await officers.returning_officers(db_session)
+    return {
+        "listed": listed,
+        "names": service.PHASE_NAMES,
+        "election_options": [("", _("Choose an election"))]
+        + [(str(row.election.id), f"{row.election.title} ({row.body.name})") for row in listed],
+        "officer_options": [("", _("Choose a returning officer"))]
+        + [(str(person.id), f"{person.name} ({person.email})") for person in people],
+        "form": extra.pop("form", HandOverForm()),
+        "errors": extra.pop("errors", {}),
+    }
+
+
+class ElectionOfficerController(Controller):
+    path = "/admin/elections"
+    guards = [requires_role(Role.ADMIN)]  # noqa: RUF012 - Litestar reads the class attribute
+
+    @get("/", name="election_officers")
+    async def page(self, db_session: DBSession) -> Template:
+        return Template("elections/officers.html", context=await _page(db_session))
+
+    @post("/")
+    async def hand_over(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        data: URLEncodedBody[HandOverForm],
+    ) -> Response[Any]:
+        election_id, officer_id = _number(data.election_id), _number(data.officer_id)
+        try:
+            await officers.hand_over(db_session, account(request), election_id, officer_id)
+        except InvalidInput as error:
+            await db_session.rollback()
+            context = await _page(db_session, form=data, errors=error.fields)
+            return Template("elections/officers.html", context=context, status_code=422)
+        return Redirect("/admin/elections", status_code=303)
