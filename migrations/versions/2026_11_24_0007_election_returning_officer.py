@@ -2,7 +2,7 @@
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-25 10:12:31.402211
+Create Date: 2026-11-24 23:48:43.000000
 
 Existing elections are handed to the account that created them: ``created_by``, or failing
 that the account whose email is the actor of the election's ``election.created`` (or
