@@ -15,18 +15,11 @@ import numpy as np
 import numpy.typing as npt
 
 from governance.counting.ers97_papers import UNITY, IntArray
+from governance.counting.model import ScaledFractions
 
 StatusArray = npt.NDArray[np.int8]
 
 CONTINUING, ELECTED, EXCLUDED = 0, 1, 2  # a candidate's status in ``Ers97Count.status``
-
-
-class Hundredths(dict[int, Fraction]):
-    """``value`` hundredths -> Fraction, each made once per count."""
-
-    def __missing__(self, value: int) -> Fraction:
-        fraction = self[value] = Fraction(value, UNITY)
-        return fraction
 
 
 class StageTables:
@@ -37,7 +30,7 @@ class StageTables:
     """
 
     def __init__(self, standing: Iterable[int]) -> None:
-        self.fraction = Hundredths()
+        self.fraction = ScaledFractions(UNITY)
         self.standing = frozenset(standing)
         # the votes, statuses and candidates being excluded at the last stage, and its table
         self.last: tuple[IntArray, StatusArray, tuple[int, ...], dict[int, Fraction]] | None = None

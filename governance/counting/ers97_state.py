@@ -64,7 +64,6 @@ class Ers97Count:
         self.notes: list[str] = []
         self.just_barred: list[int] = []  # excluded by a constraint at the stage being written
         self.tables = StageTables(self.standing)
-        self.kept: tuple[tuple[int, int], int] = ((0, self.quota), 0)  # see ``active_vote``
 
     # -- status -------------------------------------------------------------------------------
 
@@ -91,17 +90,9 @@ class Ers97Count:
         return int(self.votes[candidate]) - self.quota
 
     def active_vote(self) -> int:
-        """ERS97 5.6.1, 6.20: valid vote less non-transferable and the elected's quotas.
-
-        What the elected keep is worked out again only when someone is elected or the quota
-        changes: an elected candidate's vote changes only when its surplus is transferred, from
-        above the quota to the quota (5.3.10), which keeps the lesser of the two as it was.
-        """
-        key = (len(self.sheet.elected), self.quota)
-        if self.kept[0] != key:
-            kept = int(np.minimum(self.votes[self.sheet.elected], self.quota).sum())
-            self.kept = (key, kept)
-        return self.valid - self.nt_votes - self.kept[1]
+        """ERS97 5.6.1, 6.20: valid vote less non-transferable and the elected's quotas."""
+        kept = int(np.minimum(self.votes[self.sheet.elected], self.quota).sum())
+        return self.valid - self.nt_votes - kept
 
     def decide(self, candidate: int, outcome: str, reason: str) -> None:
         self.sheet.decisions.append(Decision(self.stage, candidate, outcome, reason))

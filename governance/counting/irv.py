@@ -26,13 +26,14 @@ from governance.counting.model import (
     Election,
     Lot,
     Stage,
+    look_back,
 )
 
 METHOD = "irv"
 
 
 def count(election: Election, lot: Lot) -> CountSheet:
-    """Count one seat by instant runoff (``election.seats`` is ignored: IRV fills one)."""
+    """Count one seat by instant runoff (``methods.count`` refuses more than one seat)."""
     groups = election.valid_groups()
     valid = sum(g.count for g in groups)
     sheet = CountSheet(
@@ -110,23 +111,18 @@ class _Runoff:
         tied = [c for c in votes if votes[c] == fewest]
         if len(tied) == 1:
             return tied[0]
-        remaining = list(tied)
-        for earlier in reversed(self.history):  # the first is this stage: no narrowing
-            least = min(earlier[c] for c in remaining)
-            remaining = [c for c in remaining if earlier[c] == least]
-            if len(remaining) == 1:
-                self._note_tie(tied, remaining[0], "decided by an earlier stage")
-                return remaining[0]
-        chosen = self.lot.choose(
-            remaining, stage=len(self.sheet.stages) + 1, purpose="equal lowest"
+        # The first stage looked at is this one, where they are equal: it narrows nothing.
+        chosen, note = look_back(
+            tied,
+            self.history,
+            self.lot,
+            highest=False,
+            stage=len(self.sheet.stages) + 1,
+            purpose="equal lowest",
+            names=self.election.candidates,
         )
-        self._note_tie(tied, chosen, "equal at every stage: decided by lot")
+        self.notes.append(note)
         return chosen
-
-    def _note_tie(self, tied: list[int], chosen: int, how: str) -> None:
-        names = self.election.candidates
-        between = ", ".join(names[c] for c in sorted(tied))
-        self.notes.append(f"Tie (equal lowest) between {between}; {how}: {names[chosen]}")
 
     def _record(self, votes: dict[int, int], before: dict[int, int], excluded: list[int]) -> Stage:
         self.history.append(votes)

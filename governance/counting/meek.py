@@ -76,7 +76,7 @@ import numpy as np
 from governance.counting.constraints import ConstraintGuard, Constraints
 from governance.counting.meek_ballots import SCALE, BallotTree, Ints
 from governance.counting.meek_constraints import MeekLimits
-from governance.counting.model import CountSheet, Decision, Election, Lot, Stage
+from governance.counting.model import CountSheet, Decision, Election, Lot, ScaledFractions, Stage
 
 METHOD = "stv-meek"
 DECIMALS = 9
@@ -125,7 +125,7 @@ class _MeekCount:
         self.quota = self.total // (self.seats + 1) + EPSILON
         self.surplus = 0
         self.recorded: list[int] | None = None  # the votes at the last stage written
-        self.fraction = Billionths()
+        self.fraction = ScaledFractions(SCALE)
         self.sheet = CountSheet(
             method=METHOD,
             title=election.title,
@@ -380,12 +380,3 @@ class _MeekCount:
         )
         self.sheet.stages.append(stage)
         return stage.number
-
-
-class Billionths(dict[int, Fraction]):
-    """``value`` 10^-9 units -> Fraction, each made once per count (a Fraction is immutable, so
-    stages share them: zeros and unchanged votes repeat)."""
-
-    def __missing__(self, value: int) -> Fraction:
-        fraction = self[value] = Fraction(value, SCALE)
-        return fraction

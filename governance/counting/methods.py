@@ -148,8 +148,7 @@ def _groups(election: Election) -> Sequence[BallotGroup]:
 def _has_valid_paper(election: Election) -> bool:
     ballots, withdrawn = election.ballots, election.withdrawn
     if isinstance(ballots, RankingTable):
-        valid = ballots.valid(len(election.candidates), withdrawn)
-        return bool(valid.counts.size)
+        return ballots.has_valid_paper(len(election.candidates), withdrawn)
     return any(g.count > 0 and any(c not in withdrawn for c in g.ranking) for g in ballots)
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import chain
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 if TYPE_CHECKING:
     import numpy as np
@@ -96,16 +96,11 @@ class RankingTable(Sequence[BallotGroup]):
     def valid(self, candidates: int, withdrawn: Iterable[int] = ()) -> RankingTable:
         """The valid papers: ``withdrawn`` candidates struck out of every ranking, then the
         papers with no preference left (and lines of no papers) dropped; rankings not merged.
-
-        A mark outside ``0 .. candidates - 1`` is refused: no count may index past its tallies.
         """
         import numpy as np
 
         marks, lengths, counts = self.marks, self.lengths, self.counts
-        if marks.size and (marks.min() < 0 or marks.max() >= candidates):
-            raise CountingError("a ballot ranks a candidate number that is not on the paper")
-        struck = np.zeros(candidates, np.bool_)
-        struck[list(withdrawn)] = True
+        struck = self._struck(candidates, withdrawn)
         if struck.any():
             kept = ~struck[marks]
             row = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
@@ -115,6 +110,26 @@ class RankingTable(Sequence[BallotGroup]):
         if valid.all():
             return RankingTable(marks, lengths, counts)
         return RankingTable(marks[np.repeat(valid, lengths)], lengths[valid], counts[valid])
+
+    def has_valid_paper(self, candidates: int, withdrawn: Iterable[int] = ()) -> bool:
+        """Does any paper rank a candidate not ``withdrawn``? What ``valid`` would keep, asked
+        without building the table (the engines build it once, later)."""
+        import numpy as np
+
+        standing_marks = ~self._struck(candidates, withdrawn)[self.marks]
+        return bool((standing_marks & np.repeat(self.counts > 0, self.lengths)).any())
+
+    def _struck(self, candidates: int, withdrawn: Iterable[int]) -> npt.NDArray[np.bool_]:
+        """Which candidates are withdrawn, after refusing a mark outside ``0 .. candidates - 1``
+        (no count may index past its tallies)."""
+        import numpy as np
+
+        marks = self.marks
+        if marks.size and (marks.min() < 0 or marks.max() >= candidates):
+            raise CountingError("a ballot ranks a candidate number that is not on the paper")
+        struck = np.zeros(candidates, np.bool_)
+        struck[list(withdrawn)] = True
+        return struck
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -222,6 +237,47 @@ class Lot:
         return chosen
 
 
+class StageVotes(Protocol):
+    """A stage's votes by candidate: a mapping, a list or an engine's array of integers."""
+
+    def __getitem__(self, candidate: int, /) -> Any: ...
+
+
+def look_back(
+    tied: Sequence[int],
+    history: Sequence[StageVotes],
+    lot: Lot,
+    *,
+    highest: bool,
+    stage: int,
+    purpose: str,
+    names: Sequence[str],
+    lot_rule: str = "",
+) -> tuple[int, str]:
+    """Settle a tie by the most recent stage at which the tied candidates' votes differed,
+    narrowing to those still highest (or lowest) there and looking further back with them;
+    equal at every stage, by ``lot``. Returns the one chosen and the note for the count sheet.
+
+    Scottish STV r.49(2),(3) and r.51(2); our IRV settles its ties the same way.
+    ``history`` holds each stage's votes, oldest first; ``lot_rule`` cites the lot's clause.
+    """
+    remaining = list(tied)
+    how = ""
+    for votes in reversed(history):
+        values = [int(votes[c]) for c in remaining]
+        best = max(values) if highest else min(values)
+        remaining = [c for c, v in zip(remaining, values, strict=True) if v == best]
+        if len(remaining) == 1:
+            how = "decided by an earlier stage"
+            break
+    if len(remaining) > 1:
+        remaining = [lot.choose(remaining, stage=stage, purpose=purpose)]
+        how = f"equal at every stage: decided by lot{lot_rule}"
+    chosen = remaining[0]
+    between = ", ".join(names[c] for c in sorted(tied))
+    return chosen, f"Tie ({purpose}) between {between}; {how}: {names[chosen]}"
+
+
 @dataclass(slots=True)
 class Stage:
     """One stage (or sub-stage) of a count, as a returning officer's count sheet shows it.
@@ -280,8 +336,18 @@ class CountSheet:
         return [self.candidates[c] for c in self.elected]
 
 
-def candidate_names(sheet: CountSheet, indices: Iterable[int]) -> list[str]:
-    return [sheet.candidates[i] for i in indices]
+class ScaledFractions(dict[int, Fraction]):
+    """An engine's scaled integer (``value`` units of 1/``scale``) -> exact Fraction, each made
+    once per count: a Fraction is immutable, so stages share them (zeros and unchanged votes
+    repeat), and making one costs a gcd."""
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = scale
+
+    def __missing__(self, value: int) -> Fraction:
+        fraction = self[value] = Fraction(value, self.scale)
+        return fraction
 
 
 CategoryMap = Mapping[int, Mapping[str, str]]

@@ -54,6 +54,7 @@ import numpy.typing as npt
 
 from governance.counting.constraints import ConstraintGuard, Constraints
 from governance.counting.model import (
+    MAX_PAPERS,
     CountingError,
     CountSheet,
     Decision,
@@ -61,13 +62,14 @@ from governance.counting.model import (
     Lot,
     RankingTable,
     Stage,
+    look_back,
 )
 
 SCALE = 100_000  # r.48(3): five decimal places
 METHOD = "stv-scottish"
 # Per-paper values reach SCALE and candidates' surpluses papers x SCALE: their product (r.48(3)'s
-# A) must stay inside int64.
-MAX_PAPERS = (2**63 - 1) // (SCALE * SCALE)
+# A) stays inside int64 up to model.MAX_PAPERS papers, the limit every count shares (a test
+# checks it).
 
 IntArray = npt.NDArray[np.int64]
 
@@ -390,25 +392,18 @@ class _Count:
         """r.49(2)/r.51(2)(a): look back stage by stage to where they differed; else lot."""
         if len(tied) == 1:
             return tied[0]
-        remaining = list(tied)
-        for votes in reversed(self.history):
-            values = [int(votes[c]) for c in remaining]
-            best = max(values) if highest else min(values)
-            remaining = [c for c, v in zip(remaining, values, strict=True) if v == best]
-            if len(remaining) == 1:
-                self._note_tie(tied, remaining[0], purpose, "decided by an earlier stage")
-                return remaining[0]
-        chosen = self.lot.choose(remaining, stage=self.stage_number + 1, purpose=purpose)
-        self._note_tie(
-            tied, chosen, purpose, "equal at every stage: decided by lot (r.49(3)/r.51(2)(b))"
+        chosen, note = look_back(
+            tied,
+            self.history,
+            self.lot,
+            highest=highest,
+            stage=self.stage_number + 1,
+            purpose=purpose,
+            names=self.election.candidates,
+            lot_rule=" (r.49(3)/r.51(2)(b))",
         )
+        self.notes.append(note)
         return chosen
-
-    def _note_tie(self, tied: list[int], chosen: int, purpose: str, how: str) -> None:
-        names = ", ".join(self.election.candidates[c] for c in sorted(tied))
-        self.notes.append(
-            f"Tie ({purpose}) between {names}; {how}: {self.election.candidates[chosen]}"
-        )
 
     def _record(self, action: str, description: str, before: IntArray, excluded: list[int]) -> None:
         shown = set(self._continuing()) | set(self.sheet.elected) | set(self.barred)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from hypothesis import strategies as st
 
 from governance.counting.constraints import Constraints, Limit
-from governance.counting.model import BallotGroup, Election
+from governance.counting.model import BallotGroup, CountSheet, Election
 
 TWO_DIMENSIONS: Mapping[str, tuple[str, ...]] = {
     "region": ("North", "South", "East"),
@@ -33,6 +33,11 @@ RULES = Constraints(CATEGORIES, LIMITS)
 NORTH_PROTECTED = "protected: region = North needs 1 more elected and has 1 continuing candidate(s)"
 ACME_FULL = "electing would exceed the maximum of 1 for organisation = Acme"
 NORTH_SHORT = "electing would leave too few places for the minimum of region = North (minimum 1)"
+
+
+def decisions(sheet: CountSheet) -> list[tuple[int, str, str, str]]:
+    """Each decision on the sheet as (stage, name, outcome, reason), for comparing with docs."""
+    return [(d.stage, sheet.candidates[d.candidate], d.outcome, d.reason) for d in sheet.decisions]
 
 
 def election(seats: int, *lines: tuple[int, str], names: str = NAMES) -> Election:

@@ -82,7 +82,8 @@ def test_identical_lines_adding_up_past_the_cap_of_papers_are_refused() -> None:
 
 
 def test_the_readers_cap_of_papers_is_within_every_engines() -> None:
-    assert MAX_PAPERS <= scottish.MAX_PAPERS
+    # Scottish STV multiplies a paper's value (to SCALE) by a surplus (to papers x SCALE).
+    assert scottish.SCALE * scottish.SCALE * MAX_PAPERS < 2**63
     assert MAX_PAPERS <= meek_ballots.MAX_PAPERS
 
 

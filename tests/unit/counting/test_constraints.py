@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from constraint_cases import CATEGORIES, NAMES, NORTH_PROTECTED, RULES, election
+from constraint_cases import CATEGORIES, NAMES, NORTH_PROTECTED, RULES, decisions, election
 
 from governance.counting import ers97
 from governance.counting.constraints import (
@@ -15,17 +15,13 @@ from governance.counting.constraints import (
     Limit,
     count_block_with_constraints,
 )
-from governance.counting.model import BallotGroup, CountingError, CountSheet, Election, Lot, Stage
+from governance.counting.model import BallotGroup, CountingError, Election, Lot, Stage
 
 
 def figures(stage: Stage) -> dict[str, str]:
     shown = {NAMES[c]: f"{float(v):.2f}" for c, v in stage.votes.items()}
     shown["non-transferable"] = f"{float(stage.non_transferable_votes):.2f}"
     return shown
-
-
-def decisions(sheet: CountSheet) -> list[tuple[int, str, str, str]]:
-    return [(d.stage, NAMES[d.candidate], d.outcome, d.reason) for d in sheet.decisions]
 
 
 # -- worked example 1 (docs/constraints.md): protection, a barred bulk exclusion, forced election

@@ -13,6 +13,7 @@ from constraint_cases import (
     NORTH_PROTECTED,
     NORTH_SHORT,
     RULES,
+    decisions,
     election,
 )
 
@@ -27,10 +28,6 @@ from governance.counting.sheet import to_json
 NORTH_MINIMUM = Constraints(CATEGORIES, {("region", "North"): Limit(minimum=1)})
 ACME_MAXIMUM = Constraints(CATEGORIES, {("organisation", "Acme"): Limit(maximum=1)})
 FORCED = f"{NORTH_PROTECTED}; they exactly fill the places left"
-
-
-def decisions(sheet: CountSheet) -> list[tuple[int, str, str, str]]:
-    return [(d.stage, NAMES[d.candidate], d.outcome, d.reason) for d in sheet.decisions]
 
 
 def elected(sheet: CountSheet) -> str:

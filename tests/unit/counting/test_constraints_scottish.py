@@ -14,6 +14,7 @@ from constraint_cases import (
     NORTH_SHORT,
     RULES,
     constrained_elections,
+    decisions,
     election,
     meets,
 )
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 from governance.counting import scottish
 from governance.counting.blt import load_blt
 from governance.counting.constraints import ConstraintError, Constraints, Limit
-from governance.counting.model import BallotGroup, CountSheet, Election, Lot, Stage
+from governance.counting.model import BallotGroup, Election, Lot, Stage
 from governance.counting.sheet import to_json
 
 
@@ -31,10 +32,6 @@ def figures(stage: Stage) -> dict[str, str]:
     shown = {NAMES[c]: f"{v:.5f}" for c, v in ((c, float(v)) for c, v in stage.votes.items())}
     shown["non-transferable"] = f"{float(stage.non_transferable_votes):.5f}"
     return shown
-
-
-def decisions(sheet: CountSheet) -> list[tuple[int, str, str, str]]:
-    return [(d.stage, NAMES[d.candidate], d.outcome, d.reason) for d in sheet.decisions]
 
 
 # -- worked example 1: a protected candidate passed over for exclusion, then elected by force
