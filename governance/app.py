@@ -20,17 +20,18 @@ from litestar.template.config import TemplateConfig
 
 from governance.accounts.controller import (
     AccountController,
-    MemberAccessController,
     StaffController,
 )
+from governance.accounts.sessions import AUTHENTICATION
 from governance.bodies.controller import BodyController
 from governance.challenges.controller import ChallengeQueueController, RollCheckController
 from governance.config import PROJECT_ROOT, Settings
 from governance.db import create_engine
-from governance.elections.controller import ElectionController, TimetableController
-from governance.elections.officers_controller import ElectionOfficerController
-from governance.members.controller import MemberController
-from governance.members.import_controller import MemberFileController
+from governance.elections.controllers.officers import ElectionOfficerController
+from governance.elections.controllers.public import TimetableController
+from governance.elections.controllers.ro import ElectionController
+from governance.members.controller import MemberAccessController, MemberController
+from governance.members.register_file.controller import MemberFileController
 from governance.nominations.controller import (
     CandidateListController,
     MemberNominationController,
@@ -39,10 +40,10 @@ from governance.nominations.controller import (
 from governance.notify.controller import OutboxController
 from governance.notify.mailer import outbox_in_process
 from governance.site.controller import SiteController
-from governance.web.auth import SessionAuthMiddleware
+from governance.templating import make_environment
+from governance.web.dependencies import dependencies
 from governance.web.errors import EXCEPTION_HANDLERS
 from governance.web.headers import SecurityHeadersMiddleware
-from governance.web.templates import make_environment
 
 STATIC_DIR = PROJECT_ROOT / "static"
 
@@ -87,9 +88,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ElectionController,
             ElectionOfficerController,
             AccountController,
-            MemberAccessController,
             StaffController,
             MemberController,
+            MemberAccessController,
             MemberFileController,
             BodyController,
             RollCheckController,
@@ -101,7 +102,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy), StructlogPlugin(config=structlog_config)],
-        middleware=[SecurityHeadersMiddleware(), SessionAuthMiddleware()],
+        middleware=[SecurityHeadersMiddleware(), AUTHENTICATION],
+        dependencies=dependencies(settings),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="governance_csrf",

@@ -80,7 +80,7 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 def _print_setup_link(settings: Settings) -> None:
-    from governance.accounts.service import issue_setup_link
+    from governance.accounts.links import issue_setup_link
 
     token = _with_session(settings, lambda session: issue_setup_link(session, settings))
     if token:
@@ -144,9 +144,9 @@ def admin() -> None:
 @click.password_option(envvar="GOVERNANCE_ADMIN_PASSWORD", help="Prompted for when not given.")
 def admin_create(email: str, name: str, password: str) -> None:
     """Create an administrator account (an alternative to the setup link)."""
-    from governance.accounts.models import Role
     from governance.accounts.service import NewAccount, create_user
     from governance.errors import InvalidInput
+    from governance.security.roles import Role
 
     settings = _settings()
 
@@ -256,8 +256,8 @@ def members() -> None:
 )
 def members_import(file: Path, commit: bool, lapse_absent: bool, mappings: tuple[str, ...]) -> None:
     """Check a register CSV and list every problem; with --commit, import it (all or nothing)."""
-    from governance.members import importing
-    from governance.members.csv_format import parse_mapping
+    from governance.members.register_file import service as importing
+    from governance.members.register_file.columns import parse_mapping
 
     try:
         mapping = parse_mapping(mappings)

@@ -10,9 +10,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
+from litestar.di import NamedDependency
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -102,3 +103,7 @@ def append_only_ddl(dialect: str, tables: Iterable[str]) -> list[str]:
                 f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {operation} refused'); END"
             )
     return statements
+
+
+DBSession = NamedDependency[AsyncSession]
+"""The request's database session, injected by name (``db_session``) into route handlers."""

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
-from governance.accounts.models import Role, User
+from governance.accounts.models import User
 from governance.accounts.service import NewAccount, create_user
 from governance.members.models import Member
+from governance.security.roles import Role
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')

@@ -62,13 +62,13 @@ async def _populate(url: str) -> tuple[int, int]:
     contest) ids."""
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    from governance.accounts.models import Role
     from governance.accounts.service import NewAccount, create_user
     from governance.bodies.models import Body
     from governance.db import create_engine
     from governance.elections.models import Contest, Election
     from governance.members.models import Member
     from governance.nominations.models import Candidate, Nomination, Support
+    from governance.security.roles import Role
 
     engine = create_engine(url)
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:

@@ -36,11 +36,11 @@ def _prepare_database(folder: Path) -> tuple[dict[str, str], str]:
         "GOVERNANCE_SECRET_KEY": "benchmark-secret-key",
     }
     os.environ.update(env)
-    from governance.accounts import service
-    from governance.accounts.models import Role
+    from governance.accounts import service, sessions
     from governance.config import Settings
     from governance.db import create_engine
     from governance.migrate import upgrade
+    from governance.security.roles import Role
 
     settings = Settings.from_env()
     upgrade(settings.database_url)
@@ -53,11 +53,11 @@ def _prepare_database(folder: Path) -> tuple[dict[str, str], str]:
             form = service.NewAccount("admin@example.org", "Bench Admin", PASSWORD)
             user = await service.create_user(session, form, frozenset({Role.ADMIN}), actor="bench")
             await session.commit()
-            token = await service.start_session(session, settings, user, "127.0.0.1", None)
+            token = await sessions.start_session(session, settings, user, "127.0.0.1", None)
         await engine.dispose()
         return token
 
-    from governance.web.auth import SESSION_COOKIE
+    from governance.accounts.sessions import SESSION_COOKIE
 
     return env, f"{SESSION_COOKIE}={asyncio.run(sign_in())}"
 

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import structlog
-from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Controller, Request, Response, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from governance.accounts import activation, service
-from governance.accounts.models import STAFF_ROLES, LinkPurpose, Role, User
-from governance.config import Settings
+from governance.accounts import links, service, sessions, staff
+from governance.accounts.models import LinkPurpose
+from governance.accounts.sessions import (
+    SESSION_COOKIE,
+    account,
+    client_address,
+    signed_in,
+    start_browser_session,
+)
+from governance.db import DBSession
 from governance.errors import InvalidInput, TooManyAttempts
-from governance.members.models import Member
 from governance.security.guards import requires_role
-from governance.web.auth import SESSION_COOKIE, DBSession, account, settings_of, signed_in
+from governance.security.roles import STAFF_ROLES, Role
+from governance.web.dependencies import settings_of
 
 
 @dataclass
@@ -48,30 +51,6 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
-def _client(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-async def _start_session(
-    request: Request[Any, Any, Any], db_session: DBSession, user: User, target: str
-) -> Redirect:
-    """Sign the browser in with a fresh session id and go on to ``target``."""
-    settings = settings_of(request.app)
-    token = await service.start_session(
-        db_session, settings, user, _client(request), request.cookies.get(SESSION_COOKIE)
-    )
-    response = Redirect(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        max_age=settings.session_hours * 3600,
-    )
-    return response
-
-
 log = structlog.get_logger(__name__)
 
 
@@ -94,19 +73,19 @@ class AccountController(Controller):
         settings = settings_of(request.app)
         context = {"next": _safe_next(data.next), "email": data.email, "created": False}
         try:
-            user = await service.authenticate(
-                db_session, settings, data.email, data.password, _client(request)
+            user = await sessions.authenticate(
+                db_session, settings, data.email, data.password, client_address(request)
             )
-        except (service.SignInFailed, TooManyAttempts) as error:
+        except (sessions.SignInFailed, TooManyAttempts) as error:
             context["error"] = error.message
             return Template("accounts/login.html", context=context, status_code=error.status_code)
-        return await _start_session(request, db_session, user, _safe_next(data.next))
+        return await start_browser_session(request, db_session, user, _safe_next(data.next))
 
     @post("/logout")
     async def logout(self, request: Request[Any, Any, Any], db_session: DBSession) -> Redirect:
         user, token = signed_in(request), request.scope.get("auth")
         if user is not None and token:
-            await service.end_session(db_session, settings_of(request.app), user, token)
+            await sessions.end_session(db_session, settings_of(request.app), user, token)
         response = Redirect("/", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -115,7 +94,7 @@ class AccountController(Controller):
     async def setup_page(
         self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
     ) -> Template:
-        await service.find_link(db_session, settings_of(request.app), LinkPurpose.SETUP, token)
+        await links.find_link(db_session, settings_of(request.app), LinkPurpose.SETUP, token)
         return Template("accounts/setup.html", context={"token": token, "form": {}})
 
     @post("/setup/{token:str}")
@@ -128,7 +107,7 @@ class AccountController(Controller):
     ) -> Response[Any]:
         form = service.NewAccount(email=data.email, name=data.name, password=data.password)
         try:
-            await service.complete_setup(db_session, settings_of(request.app), token, form)
+            await links.complete_setup(db_session, settings_of(request.app), token, form)
         except InvalidInput as error:
             context = {"token": token, "form": data, "errors": error.fields}
             return Template("accounts/setup.html", context=context, status_code=422)
@@ -139,7 +118,7 @@ class AccountController(Controller):
         self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
     ) -> Template:
         settings = settings_of(request.app)
-        link = await service.find_link(db_session, settings, LinkPurpose.STAFF_INVITE, token)
+        link = await links.find_link(db_session, settings, LinkPurpose.STAFF_INVITE, token)
         return Template(
             "accounts/invitation.html", context={"token": token, "link": link, "form": {}}
         )
@@ -154,10 +133,10 @@ class AccountController(Controller):
     ) -> Response[Any]:
         settings = settings_of(request.app)
         try:
-            await service.accept_invitation(db_session, settings, token, data.name, data.password)
+            await staff.accept_invitation(db_session, settings, token, data.name, data.password)
         except InvalidInput as error:
             await db_session.rollback()
-            link = await service.find_link(db_session, settings, LinkPurpose.STAFF_INVITE, token)
+            link = await links.find_link(db_session, settings, LinkPurpose.STAFF_INVITE, token)
             context = {"token": token, "link": link, "form": data, "errors": error.fields}
             return Template("accounts/invitation.html", context=context, status_code=422)
         return Redirect("/login?created=1", status_code=303)
@@ -169,8 +148,8 @@ class StaffController(Controller):
 
     async def _page(self, db_session: DBSession, **context: Any) -> dict[str, Any]:
         return {
-            "staff": await service.staff(db_session),
-            "invitations": await service.pending_invitations(db_session),
+            "staff": await staff.staff(db_session),
+            "invitations": await staff.pending_invitations(db_session),
             "roles": STAFF_ROLES,
             "form": context.pop("form", {}),
             "errors": context.pop("errors", {}),
@@ -191,119 +170,10 @@ class StaffController(Controller):
         settings = settings_of(request.app)
         inviter = account(request)
         try:
-            token = await service.invite_staff(db_session, settings, inviter, data.email, data.role)
+            token = await staff.invite_staff(db_session, settings, inviter, data.email, data.role)
         except InvalidInput as error:
             context = await self._page(db_session, form=data, errors=error.fields)
             return Template("accounts/staff.html", context=context, status_code=422)
         link = f"{settings.base_url}/invitations/{token}"
         context = await self._page(db_session, new_link=link, invited=data.email)
         return Template("accounts/staff.html", context=context)
-
-
-@dataclass
-class AddressForm:
-    email: str = ""
-
-
-@dataclass
-class PasswordForm:
-    password: str = ""
-
-
-async def _activation_form(
-    db_session: AsyncSession, token: str, member: Member, errors: dict[str, str] | None = None
-) -> Template:
-    """New password, or, when an account already uses the address, that account's password."""
-    existing = await activation.account_for(db_session, member) is not None
-    context = {"token": token, "member": member, "existing": existing, "errors": errors or {}}
-    return Template("accounts/activate.html", context=context, status_code=422 if errors else 200)
-
-
-LinkRequest = Callable[[AsyncSession, Settings, str], Awaitable[None]]
-
-
-def _after_response(
-    request: Request[Any, Any, Any], work: LinkRequest, email: str
-) -> BackgroundTask:
-    """Look the address up only after the answer is sent, in a session of its own: the answer
-    and its timing are then the same whether or not the address is on the register."""
-    app = request.app
-
-    async def run() -> None:
-        config = cast(SQLAlchemyAsyncConfig, app.state["alchemy_config"])
-        try:
-            async with config.get_session() as session:
-                await work(session, settings_of(app), email)
-        except Exception:  # nobody is waiting for this answer: log it instead
-            log.exception("link request failed", work=work.__name__)
-
-    return BackgroundTask(run)
-
-
-class MemberAccessController(Controller):
-    """Members activate their account from the register, and may sign in by emailed link."""
-
-    @get("/activate", name="activate_request")
-    async def activation_request_page(self) -> Template:
-        return Template("accounts/activate_request.html", context={"sent": False})
-
-    @post("/activate")
-    async def request_activation(
-        self,
-        request: Request[Any, Any, Any],
-        data: URLEncodedBody[AddressForm],
-    ) -> Template:
-        work = _after_response(request, activation.request_activation, data.email)
-        return Template("accounts/activate_request.html", context={"sent": True}, background=work)
-
-    @get("/activate/{token:str}", name="activate")
-    async def activation_page(
-        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
-    ) -> Template:
-        member = await activation.activation_member(db_session, settings_of(request.app), token)
-        return await _activation_form(db_session, token, member)
-
-    @post("/activate/{token:str}")
-    async def activate(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: DBSession,
-        token: FromPath[str],
-        data: URLEncodedBody[PasswordForm],
-    ) -> Response[Any]:
-        settings = settings_of(request.app)
-        try:
-            await activation.activate(db_session, settings, token, data.password, _client(request))
-        except InvalidInput as error:
-            await db_session.rollback()
-            member = await activation.activation_member(db_session, settings, token)
-            return await _activation_form(db_session, token, member, error.fields)
-        return Redirect("/login?created=1", status_code=303)
-
-    @get("/login/link", name="sign_in_link_request")
-    async def sign_in_link_page(self) -> Template:
-        return Template("accounts/sign_in_link.html", context={"sent": False})
-
-    @post("/login/link")
-    async def request_sign_in_link(
-        self,
-        request: Request[Any, Any, Any],
-        data: URLEncodedBody[AddressForm],
-    ) -> Template:
-        work = _after_response(request, activation.request_sign_in_link, data.email)
-        return Template("accounts/sign_in_link.html", context={"sent": True}, background=work)
-
-    @get("/login/link/{token:str}", name="sign_in_with_link")
-    async def sign_in_link_confirm(
-        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
-    ) -> Template:
-        # A GET only shows a button: mail scanners that open links must not use them up.
-        await service.find_link(db_session, settings_of(request.app), LinkPurpose.SIGN_IN, token)
-        return Template("accounts/sign_in_link_confirm.html", context={"token": token})
-
-    @post("/login/link/{token:str}")
-    async def sign_in_with_link(
-        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
-    ) -> Redirect:
-        user = await activation.redeem_sign_in_link(db_session, settings_of(request.app), token)
-        return await _start_session(request, db_session, user, "/")

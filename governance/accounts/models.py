@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -17,18 +16,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.db import Base, UTCDateTime
+from governance.security.roles import Role
 
-
-class Role(enum.StrEnum):
-    """DESIGN: people and what they do."""
-
-    ADMIN = "admin"
-    RETURNING_OFFICER = "returning_officer"
-    SCRUTINEER = "scrutineer"
-    MEMBER = "member"
-
-
-STAFF_ROLES = (Role.ADMIN, Role.RETURNING_OFFICER, Role.SCRUTINEER)
 _ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
 
 
@@ -50,21 +39,6 @@ class User(Base):
     @property
     def role_names(self) -> frozenset[Role]:
         return frozenset(Role(r.role) for r in self.roles)
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    """Who is signed in, as plain values: safe to use after the request's transaction ends."""
-
-    id: int
-    email: str
-    name: str
-    role_names: frozenset[Role]
-    member_id: int | None
-
-    @classmethod
-    def of(cls, user: User) -> Account:
-        return cls(user.id, user.email, user.name, user.role_names, user.member_id)
 
 
 class UserRole(Base):

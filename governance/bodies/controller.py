@@ -11,12 +11,13 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from governance import clock
-from governance.accounts.models import Role
+from governance.accounts.sessions import account
 from governance.bodies import service
 from governance.bodies.models import TenureEnd
+from governance.db import DBSession
 from governance.errors import InvalidInput
 from governance.security.guards import requires_role
-from governance.web.auth import DBSession, account
+from governance.security.roles import Role
 
 
 @dataclass

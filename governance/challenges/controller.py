@@ -9,13 +9,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from governance.accounts.models import Role
+from governance.accounts.sessions import account
 from governance.challenges import service
+from governance.db import DBSession
 from governance.elections import service as elections
 from governance.errors import InvalidInput
 from governance.members.service import MemberForm
 from governance.security.guards import requires_role
-from governance.web.auth import DBSession, account
+from governance.security.roles import Role
 
 
 @dataclass

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
-from governance.accounts.models import Account
 from governance.audit.service import record
 from governance.challenges.models import ChallengeState, RollChallenge
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -16,6 +15,7 @@ from governance.i18n import _
 from governance.members import service as register
 from governance.members.models import Member
 from governance.notify.service import enqueue
+from governance.security.roles import Account
 
 MAX_REASON = 2000
 

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from governance.accounts.models import Account, Role, User, UserRole
+from governance.accounts.models import User, UserRole
 from governance.audit.models import election_chain
 from governance.audit.service import record
 from governance.elections import service
 from governance.elections.models import Election
 from governance.errors import InvalidInput, NotFound
 from governance.i18n import _
+from governance.security.roles import Account, Role
 
 
 @dataclass(frozen=True, slots=True)

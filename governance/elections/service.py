@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
-from governance.accounts.models import Account, User
+from governance.accounts.models import User
 from governance.audit.models import election_chain
 from governance.audit.service import record
 from governance.bodies.models import Body
@@ -25,10 +25,11 @@ from governance.elections.settings import (
     check_contest,
     check_election,
 )
+from governance.eligibility.rules import describe_failure
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import _
-from governance.members.eligibility import describe_failure
 from governance.members.models import Member, MemberStatus
+from governance.security.roles import Account
 
 PHASE_NAMES = {
     Phase.DRAFT: "Draft",

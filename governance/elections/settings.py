@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from governance.counting.methods import METHODS
 from governance.elections.models import BallotOrder
+from governance.eligibility.rules import RuleError, parse_rule
 from governance.errors import InvalidInput
 from governance.i18n import _
-from governance.members.eligibility import RuleError, parse_rule
 
 TIMETABLE = ("nominations_open_at", "nominations_close_at", "voting_open_at", "voting_close_at")
 

@@ -1,21 +1,31 @@
-"""The register's admin pages: parse, call the service, render."""
+"""The register's admin pages, and members' own way in (activation, sign-in by emailed link):
+parse, call the service, render."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
+import structlog
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from governance.accounts import activation
-from governance.accounts.models import Role
+from governance.accounts import links
+from governance.accounts.models import LinkPurpose
+from governance.accounts.sessions import account, client_address, start_browser_session
+from governance.config import Settings
+from governance.db import DBSession
 from governance.errors import InvalidInput
-from governance.members import service
-from governance.members.models import MemberStatus
+from governance.members import activation, service
+from governance.members.models import Member, MemberStatus
 from governance.security.guards import requires_role
-from governance.web.auth import DBSession, account, settings_of
+from governance.security.roles import Role
+from governance.web.dependencies import settings_of
 from governance.web.pages import is_htmx, render_block
 
 
@@ -134,3 +144,117 @@ class MemberController(Controller):
             }
             return Template("members/member.html", context=context, status_code=422)
         return Redirect(f"/admin/members/{member_id}", status_code=303)
+
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class AddressForm:
+    email: str = ""
+
+
+@dataclass
+class PasswordForm:
+    password: str = ""
+
+
+async def _activation_form(
+    db_session: AsyncSession, token: str, member: Member, errors: dict[str, str] | None = None
+) -> Template:
+    """New password, or, when an account already uses the address, that account's password."""
+    existing = await activation.account_for(db_session, member) is not None
+    context = {"token": token, "member": member, "existing": existing, "errors": errors or {}}
+    return Template("accounts/activate.html", context=context, status_code=422 if errors else 200)
+
+
+LinkRequest = Callable[[AsyncSession, Settings, str], Awaitable[None]]
+
+
+def _after_response(
+    request: Request[Any, Any, Any], work: LinkRequest, email: str
+) -> BackgroundTask:
+    """Look the address up only after the answer is sent, in a session of its own: the answer
+    and its timing are then the same whether or not the address is on the register."""
+    app = request.app
+
+    async def run() -> None:
+        config = cast(SQLAlchemyAsyncConfig, app.state["alchemy_config"])
+        try:
+            async with config.get_session() as session:
+                await work(session, settings_of(app), email)
+        except Exception:  # nobody is waiting for this answer: log it instead
+            log.exception("link request failed", work=work.__name__)
+
+    return BackgroundTask(run)
+
+
+class MemberAccessController(Controller):
+    """Members activate their account from the register, and may sign in by emailed link."""
+
+    @get("/activate", name="activate_request")
+    async def activation_request_page(self) -> Template:
+        return Template("accounts/activate_request.html", context={"sent": False})
+
+    @post("/activate")
+    async def request_activation(
+        self,
+        request: Request[Any, Any, Any],
+        data: URLEncodedBody[AddressForm],
+    ) -> Template:
+        work = _after_response(request, activation.request_activation, data.email)
+        return Template("accounts/activate_request.html", context={"sent": True}, background=work)
+
+    @get("/activate/{token:str}", name="activate")
+    async def activation_page(
+        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
+    ) -> Template:
+        member = await activation.activation_member(db_session, settings_of(request.app), token)
+        return await _activation_form(db_session, token, member)
+
+    @post("/activate/{token:str}")
+    async def activate(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        token: FromPath[str],
+        data: URLEncodedBody[PasswordForm],
+    ) -> Response[Any]:
+        settings = settings_of(request.app)
+        try:
+            await activation.activate(
+                db_session, settings, token, data.password, client_address(request)
+            )
+        except InvalidInput as error:
+            await db_session.rollback()
+            member = await activation.activation_member(db_session, settings, token)
+            return await _activation_form(db_session, token, member, error.fields)
+        return Redirect("/login?created=1", status_code=303)
+
+    @get("/login/link", name="sign_in_link_request")
+    async def sign_in_link_page(self) -> Template:
+        return Template("accounts/sign_in_link.html", context={"sent": False})
+
+    @post("/login/link")
+    async def request_sign_in_link(
+        self,
+        request: Request[Any, Any, Any],
+        data: URLEncodedBody[AddressForm],
+    ) -> Template:
+        work = _after_response(request, activation.request_sign_in_link, data.email)
+        return Template("accounts/sign_in_link.html", context={"sent": True}, background=work)
+
+    @get("/login/link/{token:str}", name="sign_in_with_link")
+    async def sign_in_link_confirm(
+        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
+    ) -> Template:
+        # A GET only shows a button: mail scanners that open links must not use them up.
+        await links.find_link(db_session, settings_of(request.app), LinkPurpose.SIGN_IN, token)
+        return Template("accounts/sign_in_link_confirm.html", context={"token": token})
+
+    @post("/login/link/{token:str}")
+    async def sign_in_with_link(
+        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
+    ) -> Redirect:
+        user = await activation.redeem_sign_in_link(db_session, settings_of(request.app), token)
+        return await start_browser_session(request, db_session, user, "/")

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
-from governance.accounts.models import Account
 from governance.elections import service as elections
 from governance.elections.lifecycle import Action
 from governance.elections.models import BallotOrder, Contest, Election
@@ -30,6 +29,7 @@ from governance.nominations.models import Candidate, Nomination, NominationState
 from governance.nominations.review import board, refuse_if_involved
 from governance.nominations.service import audit, require
 from governance.nominations.statement import render_statement
+from governance.security.roles import Account
 
 
 @dataclass(frozen=True, slots=True)

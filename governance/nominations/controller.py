@@ -12,13 +12,15 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from governance.accounts.models import Role
+from governance.accounts.sessions import account, signed_in
+from governance.db import DBSession
 from governance.errors import DomainError, InvalidInput
 from governance.nominations import candidates, review, service, supporters
 from governance.nominations.models import NominationState
 from governance.nominations.statement import MAX_CHARACTERS, count_words
 from governance.security.guards import requires_role
-from governance.web.auth import DBSession, account, settings_of, signed_in
+from governance.security.roles import Role
+from governance.web.dependencies import settings_of
 from governance.web.pages import is_htmx, render_block
 
 RO_ONLY = [requires_role(Role.RETURNING_OFFICER)]

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from governance import clock
-from governance.accounts.models import Account
 from governance.elections import service as elections
 from governance.elections.lifecycle import Action
 from governance.elections.models import Contest, Election
@@ -25,6 +24,7 @@ from governance.nominations.models import Nomination, NominationState, Review, S
 from governance.nominations.service import Progress, audit, progress, require
 from governance.nominations.supporters import OPEN_STATES
 from governance.notify.service import enqueue
+from governance.security.roles import Account
 
 MAX_REASON = 2000
 

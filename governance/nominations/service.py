@@ -17,16 +17,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
-from governance.accounts.models import Account, Role
 from governance.audit.models import election_chain
 from governance.audit.service import record
 from governance.elections import lifecycle
 from governance.elections import service as elections
 from governance.elections.lifecycle import Action
 from governance.elections.models import Contest, Election
+from governance.eligibility.rules import RuleError, describe_failure
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import N_, _
-from governance.members.eligibility import RuleError, describe_failure
 from governance.members.models import Member, MemberStatus
 from governance.nominations.models import (
     Candidate,
@@ -37,6 +36,7 @@ from governance.nominations.models import (
 )
 from governance.nominations.photo import process_photo
 from governance.nominations.statement import check_statement, count_words
+from governance.security.roles import Account, Role
 
 STAFF = frozenset({Role.RETURNING_OFFICER, Role.SCRUTINEER, Role.ADMIN})
 

@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
-from governance.accounts.models import Account
 from governance.elections.lifecycle import Action
 from governance.elections.models import Contest, Election
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -36,6 +35,7 @@ from governance.nominations.service import (
     required,
 )
 from governance.notify.service import enqueue
+from governance.security.roles import Account
 
 SEARCH_LIMIT = 10
 OPEN_STATES = (SupportState.REQUESTED.value, SupportState.CONFIRMED.value)

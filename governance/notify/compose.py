@@ -19,7 +19,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from governance.web.templates import make_environment
+from governance.templating import make_environment
 
 TEMPLATE_FOLDER = "notify"
 SUBJECT_PREFIX = "Subject:"

@@ -9,12 +9,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from governance.accounts.models import Role
+from governance.accounts.sessions import signed_in
+from governance.db import DBSession
 from governance.i18n import N_
 from governance.notify import service
 from governance.notify.models import OutboxState
 from governance.security.guards import requires_role
-from governance.web.auth import DBSession, settings_of, signed_in
+from governance.security.roles import Role
+from governance.web.dependencies import settings_of
 
 STATE_LABELS = {  # marked for extraction; translated where shown
     OutboxState.PENDING.value: N_("Waiting"),

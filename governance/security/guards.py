@@ -11,15 +11,8 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
-from governance.accounts.models import Role
-from governance.i18n import N_, _
-
-ROLE_LABELS = {
-    Role.ADMIN: N_("an administrator"),
-    Role.RETURNING_OFFICER: N_("a returning officer"),
-    Role.SCRUTINEER: N_("a scrutineer"),
-    Role.MEMBER: N_("a member"),
-}
+from governance.i18n import _
+from governance.security.roles import ROLE_LABELS, Role
 
 
 def requires_signed_in(

@@ -9,7 +9,7 @@ from litestar.response import Response, Template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from governance.web.auth import DBSession
+from governance.db import DBSession
 
 
 class SiteController(Controller):

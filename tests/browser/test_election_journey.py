@@ -32,7 +32,7 @@ MEMBERS = [  # number, name, email, organisation, region
 ARRANGE = """
 import governance.models
 from governance import clock
-from governance.accounts.models import Role
+from governance.security.roles import Role
 from governance.accounts.service import NewAccount, create_user
 from governance.bodies.models import Body
 from governance.cli import _settings, _with_session

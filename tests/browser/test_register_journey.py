@@ -109,7 +109,7 @@ import governance.models
 from governance import clock
 from governance.bodies.models import Body
 from governance.cli import _settings, _with_session
-from governance.accounts.models import Role
+from governance.security.roles import Role
 from governance.accounts.service import NewAccount, create_user
 from governance.elections.models import Contest, Election
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from governance.config import Settings
 from governance.db import create_engine
-from governance.members.eligibility import (
+from governance.eligibility.rules import (
     And,
     Attribute,
     Comparison,

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from governance import clock
 from governance.audit.models import AuditEvent
 from governance.errors import Conflict
-from governance.members.export import register_csv
-from governance.members.importing import ImportRefused, check_import, commit_import
 from governance.members.models import Member
+from governance.members.register_file.export import register_csv
+from governance.members.register_file.service import ImportRefused, check_import, commit_import
 
 HEADER = "Membership number,Name,Email,Trust,Status,Joined,Phone\r\n"
 

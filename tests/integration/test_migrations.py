@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from support import PASSWORD
 
-from governance.accounts.models import Role
 from governance.accounts.service import NewAccount, create_user
 from governance.audit.models import election_chain
 from governance.audit.service import record
@@ -19,6 +18,7 @@ from governance.bodies.models import Body
 from governance.db import create_engine
 from governance.elections.models import Contest, Election
 from governance.migrate import check, upgrade
+from governance.security.roles import Role
 
 
 def test_upgrade_head_from_empty_matches_the_models(template_database: str) -> None:

@@ -13,13 +13,13 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from web.test_nominations_arrange import NOW, STATEMENT, election, member, nominated
 
-from governance.accounts.models import Account, Role
 from governance.config import Settings
 from governance.db import create_engine
 from governance.errors import Conflict, DomainError, Forbidden
 from governance.members.models import Member
 from governance.nominations import review, service, supporters
 from governance.nominations.models import Nomination, Support
+from governance.security.roles import Account, Role
 
 
 def _account(person: Member) -> Account:

@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from support import PASSWORD, csrf_from, make_user, post_form, sign_in
 
-from governance.accounts.models import AuthSession, LoginAttempt, Role, User
-from governance.accounts.service import issue_setup_link
+from governance.accounts.links import issue_setup_link
+from governance.accounts.models import AuthSession, LoginAttempt, User
+from governance.accounts.sessions import SESSION_COOKIE
 from governance.audit.models import AuditEvent
 from governance.config import Settings
 from governance.notify.models import OutboxMessage
-from governance.web.auth import SESSION_COOKIE
+from governance.security.roles import Role
 
 
 async def test_home_page_renders_with_security_headers(client: AsyncTestClient[Any]) -> None:

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from support import make_member, make_user, post_form, sign_in
 
-from governance.accounts.models import Role
 from governance.audit.models import AuditEvent
 from governance.bodies.models import Body, SeatHolding
+from governance.security.roles import Role
 
 
 async def _admin(client: AsyncTestClient[Any], db: AsyncSession) -> None:

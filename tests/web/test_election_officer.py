@@ -31,9 +31,9 @@ from test_nominations_arrange import (
     verified_actions,
 )
 
-from governance.accounts.models import Role
 from governance.elections.models import Election
 from governance.nominations.models import Nomination
+from governance.security.roles import Role
 
 SECOND = "second@example.org"  # another returning officer, who does not run these elections
 ADMIN = "admin@example.org"

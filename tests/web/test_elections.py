@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from support import make_user, post_form, sign_in
 
 from governance import clock
-from governance.accounts.models import Role
 from governance.audit import chain
 from governance.bodies.models import Body
 from governance.elections.models import Contest, Election
+from governance.security.roles import Role
 
 NOW = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
 ELECTION = {

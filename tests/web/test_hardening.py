@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from support import PASSWORD, make_user, sign_in
 
-from governance.accounts.models import Role, User
+from governance.accounts.models import User
 from governance.app import create_app
 from governance.config import Settings
 from governance.security import passwords
+from governance.security.roles import Role
 
 
 @get("/explode", sync_to_thread=False)

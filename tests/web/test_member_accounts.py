@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from support import PASSWORD, csrf_from, make_member, make_user, post_form, sign_in
 
-from governance.accounts.models import LoginAttempt, Role, User
+from governance.accounts.models import LoginAttempt, User
+from governance.accounts.sessions import SESSION_COOKIE
 from governance.members.models import Member
 from governance.notify.models import OutboxMessage
-from governance.web.auth import SESSION_COOKIE
+from governance.security.roles import Role
 
 
 async def _member(db: AsyncSession, status: str = "active") -> Member:

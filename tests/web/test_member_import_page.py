@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from support import csrf_from, make_user, sign_in
 
 from governance import clock
-from governance.accounts.models import Role
 from governance.audit.models import AuditEvent
 from governance.members.models import Member
+from governance.security.roles import Role
 
 GOOD_AND_BAD = (
     "Membership number,Name,Email,Trust,Status\r\n"

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from support import make_user, post_form, sign_in
 
-from governance.accounts.models import Role
 from governance.audit.models import AuditEvent
 from governance.members.models import Member
+from governance.security.roles import Role
 
 NEW_MEMBER = {
     "membership_number": "T-1001",

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from support import csrf_from, make_user, post_form, sign_in
 
 from governance import clock
-from governance.accounts.models import Role, User
+from governance.accounts.models import User
 from governance.audit import chain as chain_rules
 from governance.audit import service as audit
 from governance.audit.models import election_chain
@@ -24,6 +24,7 @@ from governance.bodies.models import Body
 from governance.elections.models import Contest, Election
 from governance.members.models import Member
 from governance.nominations.models import Nomination, Support
+from governance.security.roles import Role
 
 # Nominations open a day before NOW and close two hours after it: well within a sign-in session,
 # so a test signs in once and moves the clock past the close.

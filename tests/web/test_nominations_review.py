@@ -24,11 +24,11 @@ from test_nominations_arrange import (
     with_account,
 )
 
-from governance.accounts.models import Role
 from governance.elections.models import Election
 from governance.nominations.candidates import alphabetical, drawn
 from governance.nominations.models import Candidate, Nomination
 from governance.notify.models import OutboxMessage
+from governance.security.roles import Role
 
 
 async def _field(db: AsyncSession, held: Election, names: list[str]) -> list[Nomination]:

@@ -10,12 +10,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from support import make_user, post_form, sign_in
 
-from governance.accounts.models import Role
 from governance.app import create_app
 from governance.audit.models import AuditEvent
 from governance.config import Settings
 from governance.notify.models import OutboxMessage
 from governance.notify.service import PAGE_SIZE, enqueue
+from governance.security.roles import Role
 
 ADMIN = "admin@example.org"
 LINK = "http://testserver.local/activate/one-time-token"

@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from support import PASSWORD, link_account, make_member, make_user, post_form, sign_in
 
 from governance import clock
-from governance.accounts.models import Role, User
+from governance.accounts.models import User
 from governance.audit.models import AuditEvent
 from governance.challenges.models import RollChallenge
 from governance.members.models import Member
 from governance.notify.models import OutboxMessage
+from governance.security.roles import Role
 
 
 async def _member_account(db: AsyncSession) -> Member:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
-from governance.members.eligibility import (
+from governance.eligibility.rules import (
     And,
     Attribute,
     Comparison,

@@ -27,10 +27,10 @@ from functools import lru_cache
 
 from sqlalchemy.sql.elements import ColumnElement
 
-from governance.members.eligibility_explain import explain
-from governance.members.eligibility_parser import parse
-from governance.members.eligibility_sql import to_sql
-from governance.members.eligibility_tree import (
+from governance.eligibility.explain import explain
+from governance.eligibility.parser import parse
+from governance.eligibility.sql import to_sql
+from governance.eligibility.tree import (
     And,
     Attribute,
     Comparison,
@@ -43,7 +43,7 @@ from governance.members.eligibility_tree import (
     RuleError,
     render,
 )
-from governance.members.eligibility_values import MemberLike, Truth, truth
+from governance.eligibility.values import MemberLike, Truth, truth
 
 __all__ = [
     "And",

@@ -25,9 +25,8 @@ import difflib
 from datetime import date
 from typing import cast
 
-from governance.i18n import _
-from governance.members.eligibility_tokens import Token, tokenize
-from governance.members.eligibility_tree import (
+from governance.eligibility.tokens import Token, tokenize
+from governance.eligibility.tree import (
     DATE_FIELDS,
     FIELD_COLUMNS,
     ORDERING_OPERATORS,
@@ -48,6 +47,7 @@ from governance.members.eligibility_tree import (
     quote,
     render_subject,
 )
+from governance.i18n import _
 from governance.members.models import MemberStatus
 
 _KEYWORDS = frozenset({"and", "or", "not", "in", "is", "empty", "attribute"})

@@ -2,7 +2,7 @@
 column, then a commit that applies the whole file or nothing.
 
 The file is streamed: rows are checked and written in batches while it is read, and only
-compact per-member facts are held (see ``csv_reconcile``), so a million-row file fits well within
+compact per-member facts are held (see ``reconcile``), so a million-row file fits well within
 a gigabyte. A commit writes while it reads and rolls everything back if any problem turns up,
 so a good file is read once. One audit event records each committed import (file digest, counts,
 who, whether absent members were lapsed); there is no event per member.
@@ -21,8 +21,8 @@ from governance import clock
 from governance.audit.service import record
 from governance.errors import Conflict, DomainError
 from governance.i18n import _, ngettext
-from governance.members import csv_store
-from governance.members.csv_format import (
+from governance.members.register_file import store
+from governance.members.register_file.columns import (
     ColumnPlan,
     CsvTable,
     FileFacts,
@@ -34,8 +34,8 @@ from governance.members.csv_format import (
     plan_columns,
     scan,
 )
-from governance.members.csv_reconcile import Counts, Reconciler
-from governance.members.csv_rows import MemberRow, Problem, ProblemLog, RowChecker
+from governance.members.register_file.reconcile import Counts, Reconciler
+from governance.members.register_file.rows import MemberRow, Problem, ProblemLog, RowChecker
 
 __all__ = ["ImportRefused", "ImportReport", "Problem", "check_import", "commit_import", "summary"]
 
@@ -82,7 +82,7 @@ class _Run:
     report: ImportReport
     table: CsvTable
     plan: ColumnPlan
-    writer: csv_store.RegisterWriter | None  # None for a dry run
+    writer: store.RegisterWriter | None  # None for a dry run
     pending: asyncio.Task[None] | None = None  # the batch being written
 
 
@@ -113,7 +113,7 @@ async def _reconcile(run: _Run) -> Reconciler:
     Each batch is written by a task while the next batch is read and checked, so the database
     (SQLite's thread or the PostgreSQL server) works while Python parses: two cores, both busy.
     """
-    register = await csv_store.load_register(run.session, run.plan)
+    register = await store.load_register(run.session, run.plan)
     reconciler = Reconciler(register, run.plan, run.report.problems)
     try:
         await _read_rows(run, reconciler)
@@ -133,7 +133,7 @@ async def _read_rows(run: _Run, reconciler: Reconciler) -> None:
             row = checker.check(line, cells)
             if row is not None:
                 reconciler.take(row)
-            if len(reconciler.inserts) + len(reconciler.updates) >= csv_store.BATCH:
+            if len(reconciler.inserts) + len(reconciler.updates) >= store.BATCH:
                 await _hand_over(reconciler, run)
             elif line % 1_000 == 0:
                 await asyncio.sleep(0)  # let the writing task move its batch along
@@ -156,7 +156,7 @@ async def _hand_over(reconciler: Reconciler, run: _Run) -> None:
 
 
 async def _write(
-    writer: csv_store.RegisterWriter,
+    writer: store.RegisterWriter,
     inserts: list[MemberRow],
     updates: list[tuple[int, str, MemberRow]],
 ) -> None:
@@ -188,8 +188,8 @@ async def _read(
             return None
         writer = None
         if write:
-            await csv_store.lock_register(session)
-            writer = csv_store.writer_for(session, plan, clock.now())
+            await store.lock_register(session)
+            writer = store.writer_for(session, plan, clock.now())
         run = _Run(session, report, table, plan, writer)
         reconciler = await _reconcile(run)
         if writer is not None and report.ok:
@@ -221,7 +221,7 @@ async def commit_import(
     """
     report = ImportReport()
     try:
-        async with csv_store.import_cache(session):
+        async with store.import_cache(session):
             reconciler = await _read(
                 session, path, mapping, report, write=True, digest=expected_digest
             )
@@ -229,7 +229,7 @@ async def commit_import(
                 raise ImportRefused(report)
             if lapse_absent:
                 ids = list(reconciler.absent_active_ids())
-                report.lapsed = await csv_store.lapse_members(session, ids, clock.now())
+                report.lapsed = await store.lapse_members(session, ids, clock.now())
             await _audit(session, report, actor, lapse_absent)
         await session.commit()
     except BaseException:

@@ -9,8 +9,8 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given
 from hypothesis import strategies as st
 
-from governance.members.csv_format import plan_columns
-from governance.members.csv_rows import (
+from governance.members.register_file.columns import plan_columns
+from governance.members.register_file.rows import (
     PROBLEM_CAP,
     ProblemLog,
     RowChecker,

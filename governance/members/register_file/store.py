@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from governance.members.csv_format import ColumnPlan
-from governance.members.csv_reconcile import RegisterIndex
-from governance.members.csv_rows import MemberRow, compared_fields, fingerprint, fold
 from governance.members.models import Member, MemberStatus
+from governance.members.register_file.columns import ColumnPlan
+from governance.members.register_file.reconcile import RegisterIndex
+from governance.members.register_file.rows import MemberRow, compared_fields, fingerprint, fold
 
 MEMBERS = Member.__table__
 INSERTED = (

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from governance.members.csv_format import neutralise
 from governance.members.models import MEMBER_FIELDS
+from governance.members.register_file.columns import neutralise
 
 BATCH = 5_000
 BOM = "\ufeff"

@@ -7,8 +7,7 @@ whether the register is wrong (and challenge it) or the rule simply excludes the
 
 from __future__ import annotations
 
-from governance.i18n import N_, _
-from governance.members.eligibility_tree import (
+from governance.eligibility.tree import (
     And,
     Attribute,
     Expression,
@@ -18,7 +17,8 @@ from governance.members.eligibility_tree import (
     quote,
     render,
 )
-from governance.members.eligibility_values import MemberLike, read, truth
+from governance.eligibility.values import MemberLike, read, truth
+from governance.i18n import N_, _
 
 _FIELD_LABELS = {
     "membership_number": N_("membership number"),

@@ -1,4 +1,4 @@
-"""The returning officer's election pages and the public timetable: parse, call, render."""
+"""The returning officer's election pages: parse, call, render."""
 
 from __future__ import annotations
 
@@ -12,19 +12,20 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from governance import clock
-from governance.accounts.models import Account, Role
+from governance.accounts.sessions import account
 from governance.audit import chain as chain_rules
 from governance.audit import service as audit
 from governance.audit.models import election_chain
 from governance.bodies import service as bodies
 from governance.counting.methods import METHODS
+from governance.db import DBSession
 from governance.elections import lifecycle, service
 from governance.elections.models import Election
 from governance.elections.settings import ContestForm, ElectionForm, render_constraints
-from governance.errors import InvalidInput, NotFound
+from governance.errors import InvalidInput
 from governance.i18n import _
 from governance.security.guards import requires_role
-from governance.web.auth import DBSession, account
+from governance.security.roles import Account, Role
 
 RO_ONLY = [requires_role(Role.RETURNING_OFFICER)]
 MAX_SHIFT_DAYS = 3650
@@ -309,28 +310,3 @@ async def _overview(
         "cancel_errors": extra.pop("cancel_errors", {}),
         "copy_errors": extra.pop("copy_errors", {}),
     }
-
-
-class TimetableController(Controller):
-    """Public: every announced election, its timetable and what phase it is in."""
-
-    @get("/elections", name="timetable")
-    async def timetable(self, db_session: DBSession) -> Template:
-        listed = await service.listing(db_session, announced_only=True)
-        return Template(
-            "elections/timetable.html", context={"listed": listed, "names": service.PHASE_NAMES}
-        )
-
-    @get("/elections/{election_id:int}", name="public_election")
-    async def election(self, db_session: DBSession, election_id: FromPath[int]) -> Template:
-        election = await service.get(db_session, election_id)
-        if election.announced_at is None:
-            raise NotFound(_("There is no such election."))
-        context = {
-            "election": election,
-            "body": await service.body_of(db_session, election),
-            "officer": await service.officer_name(db_session, election),
-            "phase": lifecycle.phase(election, clock.now()),
-            "names": service.PHASE_NAMES,
-        }
-        return Template("elections/public_election.html", context=context)

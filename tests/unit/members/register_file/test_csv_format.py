@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from governance.members.csv_format import (
+from governance.members.register_file.columns import (
     CP1252,
     DEFAULT_HEADINGS,
     UTF8,

@@ -14,25 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
+from governance.accounts.links import find_link, issue_link, use_link
 from governance.accounts.models import (
-    STAFF_ROLES,
     AccessLink,
-    Account,
     LinkPurpose,
-    Role,
     User,
     UserRole,
 )
-from governance.accounts.service import (
-    NewAccount,
-    SignInFailed,
-    authenticate,
-    create_user,
-    find_link,
-    issue_link,
-    normalise_email,
-    use_link,
-)
+from governance.accounts.service import NewAccount, create_user, normalise_email
+from governance.accounts.sessions import SignInFailed, authenticate
 from governance.audit.service import record
 from governance.config import Settings
 from governance.errors import Conflict, InvalidInput, NotFound
@@ -40,6 +30,7 @@ from governance.i18n import _
 from governance.members.models import Member, MemberStatus
 from governance.members.service import has_account
 from governance.notify.service import enqueue
+from governance.security.roles import STAFF_ROLES, Account, Role
 
 ACTIVATION_LIFETIME = timedelta(days=7)
 SIGN_IN_LIFETIME = timedelta(minutes=15)

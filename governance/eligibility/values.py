@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from governance.members.eligibility_tree import (
+from governance.eligibility.tree import (
     COMPARE,
     DATE_FIELDS,
     FIELD_COLUMNS,

@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from governance.i18n import _
-from governance.members.csv_format import ColumnPlan
-from governance.members.csv_rows import MemberRow, ProblemLog, shown
 from governance.members.models import MemberStatus
+from governance.members.register_file.columns import ColumnPlan
+from governance.members.register_file.rows import MemberRow, ProblemLog, shown
 
 STATUS_CODES = tuple(status.value for status in MemberStatus)
 

@@ -16,7 +16,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from governance.members.eligibility_tree import (
+from governance.eligibility.tree import (
     COMPARE,
     DATE_FIELDS,
     FIELD_COLUMNS,

@@ -12,13 +12,15 @@ from litestar.params import FromPath, MultipartBody, URLEncodedBody
 from litestar.response import Stream, Template
 
 from governance import clock
-from governance.accounts.models import Role
+from governance.accounts.sessions import signed_in
+from governance.db import DBSession
 from governance.errors import InvalidInput
 from governance.i18n import _
-from governance.members import csv_uploads, export, importing
-from governance.members.csv_format import TARGETS, parse_mapping
+from governance.members.register_file import export, uploads
+from governance.members.register_file import service as importing
+from governance.members.register_file.columns import TARGETS, parse_mapping
 from governance.security.guards import requires_role
-from governance.web.auth import DBSession, signed_in
+from governance.security.roles import Role
 
 UPLOAD_LIMIT = 512 * 1024 * 1024  # a million-row register is about 120 MB
 
@@ -67,17 +69,17 @@ class MemberFileController(Controller):
             errors = {"file": _("Choose a CSV file to upload.")}
             return Template("members/import.html", context={"errors": errors}, status_code=422)
         try:
-            digest = await csv_uploads.keep(data.file)
+            digest = await uploads.keep(data.file)
         finally:
             await data.file.close()
-        report = await importing.check_import(db_session, csv_uploads.kept(digest))
+        report = await importing.check_import(db_session, uploads.kept(digest))
         return _report_page(report, [])
 
     @post("/import/{digest:str}/check")
     async def check(
         self, db_session: DBSession, digest: FromPath[str], data: URLEncodedBody[ImportForm]
     ) -> Template:
-        path = csv_uploads.kept(digest)
+        path = uploads.kept(digest)
         report = await importing.check_import(db_session, path, _mapping(data))
         return _report_page(report, data.pairs)
 
@@ -90,7 +92,7 @@ class MemberFileController(Controller):
         data: URLEncodedBody[ImportForm],
     ) -> Template:
         user = signed_in(request)  # never None: the guard admits only signed-in admins
-        path = csv_uploads.kept(digest)
+        path = uploads.kept(digest)
         try:
             report = await importing.commit_import(
                 db_session, path, actor=user.email if user else "", mapping=_mapping(data),
@@ -98,7 +100,7 @@ class MemberFileController(Controller):
             )  # fmt: skip
         except importing.ImportRefused as refused:
             return _report_page(refused.report, data.pairs)
-        csv_uploads.discard(digest)
+        uploads.discard(digest)
         return Template("members/import_done.html", context={"report": report})
 
     @get("/export.csv", name="member_export")

@@ -16,8 +16,8 @@ from typing import NamedTuple
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from governance.i18n import _
-from governance.members.csv_format import ColumnPlan
 from governance.members.models import MemberStatus
+from governance.members.register_file.columns import ColumnPlan
 
 PROBLEM_CAP = 1_000  # a million bad rows still give a report a person can read
 STATUSES = frozenset(status.value for status in MemberStatus)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from governance.members.eligibility import describe_failure, evaluate, truth_for
+from governance.eligibility.rules import describe_failure, evaluate, truth_for
 from governance.members.models import Member
 
 RULE = 'status = "active" and region in ("East Midlands", "West Midlands") and joined < 2026-01-01'

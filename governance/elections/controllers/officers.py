@@ -9,12 +9,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
-from governance.accounts.models import Role
+from governance.accounts.sessions import account
+from governance.db import DBSession
 from governance.elections import officers, service
 from governance.errors import InvalidInput
 from governance.i18n import _
 from governance.security.guards import requires_role
-from governance.web.auth import DBSession, account
+from governance.security.roles import Role
 
 
 @dataclass

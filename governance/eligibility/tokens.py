@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from governance.eligibility.tree import BARE_ATTRIBUTE_KEY, RuleError
 from governance.i18n import _
-from governance.members.eligibility_tree import BARE_ATTRIBUTE_KEY, RuleError
 
 Kind = Literal["word", "attribute", "string", "date", "number", "operator", "punct", "end"]
 
