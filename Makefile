@@ -51,10 +51,11 @@ test-pg: install ## Run the suite against PostgreSQL (GOVERNANCE_TEST_DATABASE_U
 test-browser: install ## Run the browser journeys in Chromium; a skip is a failure
 	@GOVERNANCE_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser -p no:xdist -q tests/browser
 
-lint: install ## ruff, and mypy --strict on governance/
+lint: install ## ruff, mypy --strict on governance/, and the import contracts (pyproject.toml)
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/mypy
+	@$(BIN)/lint-imports --no-cache
 
 format: install ## Format the code with ruff
 	@$(BIN)/ruff format .
