@@ -1,7 +1,7 @@
 """The counting methods by name, each imported only when a count asks for it.
 
 Every method is ``count(election, lot) -> CountSheet``; those that enforce category limits (block
-and the STV counts) also take ``constraints=`` (``constraints.py``). Importing this registry loads
+and the STV counts) also take ``constraints=`` (``constraints/``). Importing this registry loads
 no method module (nor NumPy), so the web app and the command line start quickly.
 """
 

@@ -30,7 +30,7 @@ Clause by clause, as applied here:
   is filled.
 
 Category constraints (``constraints=``) are our extension, not the Order's; the method is in
-``constraints.py`` and ``docs/constraints.md``. Infeasible limits are refused before r.45. At the
+``constraints/`` and ``docs/constraints.md``. Infeasible limits are refused before r.45. At the
 top of every stage, protected candidates exactly filling the places left are elected (a stage of
 its own), else every candidate who could no longer be elected is excluded (one exclusion stage,
 papers moving at their value as under r.50(4)); a candidate reaching the quota whose election
@@ -77,7 +77,7 @@ IntArray = npt.NDArray[np.int64]
 def count(election: Election, lot: Lot, *, constraints: Constraints | None = None) -> CountSheet:
     """Count ``election`` under SSI 2007/42 Sch. 1 r.45-52, drawing any lots from ``lot``.
 
-    ``constraints`` adds category limits (our extension, ``constraints.py``).
+    ``constraints`` adds category limits (our extension, ``constraints/``).
     """
     guard = None
     if constraints is not None:

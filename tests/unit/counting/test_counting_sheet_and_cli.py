@@ -204,7 +204,7 @@ def test_importing_the_counting_core_loads_neither_sqlalchemy_nor_litestar() -> 
         "governance.counting",
         "governance.counting.model",
         "governance.counting.blt",
-        "governance.counting.blt_scan",
+        "governance.counting.blt.scan",
         "governance.counting.sheet",
         "governance.counting.simple",
         "governance.counting.irv",

@@ -1,4 +1,4 @@
-"""The running state of an ERS97 count and its stages; the rules are cited in ``ers97.py``."""
+"""The running state of an ERS97 count and its stages; the rules are cited in ``rules.py``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from fractions import Fraction
 import numpy as np
 
 from governance.counting.constraints import ConstraintGuard
-from governance.counting.ers97_exclusion import bulk_size, deferral_clause
-from governance.counting.ers97_papers import UNITY, BoolArray, IntArray, PaperStore, nonzero_items
-from governance.counting.ers97_sheet import CONTINUING, ELECTED, EXCLUDED, StageTables
-from governance.counting.ers97_ties import (
+from governance.counting.ers97.exclusion import bulk_size, deferral_clause
+from governance.counting.ers97.papers import UNITY, BoolArray, IntArray, PaperStore, nonzero_items
+from governance.counting.ers97.sheet import CONTINUING, ELECTED, EXCLUDED, StageTables
+from governance.counting.ers97.ties import (
     VoteHistory,
     most_first_without_lot,
     pick_fewest,
@@ -194,7 +194,7 @@ class Ers97Count:
         notes.append(f"{self.name(candidate)} excluded instead of elected: {reason}")
 
     def apply_constraints(self, guard: ConstraintGuard) -> bool:
-        """Our extension (constraints.py), before each stage: forced in, barred out."""
+        """Our extension (constraints/), before each stage: forced in, barred out."""
         forced = guard.must_elect(self.continuing, self.sheet.elected, self.fillable)
         if forced:
             self.stage += 1

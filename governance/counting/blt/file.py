@@ -22,7 +22,7 @@ A line's weight is at most ``MAX_WEIGHT`` papers and a file's papers at most ``M
 that every count's 64-bit sums stay exact. A name may not be empty.
 
 Reading is the hot path of a large count. A big file whose ballot lines are plain (``W c1 ... 0``
-in digits and single spaces) is read straight into arrays by :mod:`blt_scan`, without splitting
+in digits and single spaces) is read straight into arrays by :mod:`.scan`, without splitting
 it into lines or making an object per ballot; otherwise identical lines are counted first (in C,
 by ``collections.Counter``) and each distinct line is parsed once.
 """
@@ -33,7 +33,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from governance.counting.blt_text import names_and_title, quote, strip_comment
+from governance.counting.blt.text import names_and_title, quote, strip_comment
 from governance.counting.model import MAX_PAPERS, BallotGroup, CountingError, Election
 
 # Below this many ballot lines the line-by-line reader is as quick as loading NumPy.
@@ -112,7 +112,7 @@ def _read_plain(text: str) -> Election | None:
     if end < 0 or section.count("\n") < SCAN_FROM_LINES:
         return None
     # Imported here: NumPy is worth loading only for a big file.
-    from governance.counting.blt_scan import scan_section
+    from governance.counting.blt.scan import scan_section
 
     table = scan_section(section, n_candidates, MAX_WEIGHT)
     if table is None:

@@ -75,7 +75,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from governance.counting.constraints_search import Category, completion
+from governance.counting.constraints.search import Category, completion
 from governance.counting.model import (
     CategoryMap,
     CountingError,

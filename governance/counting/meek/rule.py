@@ -11,7 +11,7 @@ tests). Clause by clause, and where this module applies each:
   candidates are no more than the seats (``_MeekCount.run``).
 - **B.2.a Distribute votes.** Each ballot starts with weight 1; each candidate in rank order gets
   w × kf, to 9 decimal places rounded up, and w is reduced by as much, until the ballot runs out
-  or w is 0 (``meek_ballots.BallotTree.distribute``).
+  or w is 0 (``ballots.BallotTree.distribute``).
 - **B.2.b Update quota.** q = the sum of all votes / (seats + 1), truncated to 9 decimal places,
   plus 0.000000001 — recomputed every iteration, so it falls as ballots exhaust.
 - **B.2.c Find winners.** Elect every hopeful candidate with v ≥ q. Candidates elected in the same
@@ -35,7 +35,7 @@ tests). Clause by clause, and where this module applies each:
   is no ``[tie]`` line; a lot that picks the first of the tied in that order reproduces them.
 
 Category constraints (``constraints=``) are our extension, not the rule's; the method is in
-``constraints.py`` and ``docs/constraints.md``, "exclude" meaning defeat (keep factor 0, as B.3).
+``constraints/`` and ``docs/constraints.md``, "exclude" meaning defeat (keep factor 0, as B.3).
 Infeasible limits are refused before A. At the top of every round, before B.2, protected
 candidates exactly filling the places left are elected, else every candidate who could no longer
 be elected is defeated: either is a round of its own, shown with the votes for the keep factors
@@ -50,7 +50,7 @@ already met (C.2).
 Arithmetic is the rule's fixed point: every value is an integer number of 10^-9 units, never a
 binary float. Every product the rule rounds is rounded before it is used again, so no product of
 three scaled values is formed: in NumPy's 64-bit integers w × kf ≤ 10^9 × 10^9 (the limits that
-keep every tally below 2^63 are in ``meek_ballots``); keep-factor updates use Python integers.
+keep every tally below 2^63 are in ``ballots``); keep-factor updates use Python integers.
 
 The count sheet has one stage for the first preferences and one per round: the votes, quota and
 total surplus when the round's iterations stopped (stage ``notes`` give the number of iterations
@@ -74,8 +74,8 @@ from fractions import Fraction
 import numpy as np
 
 from governance.counting.constraints import ConstraintGuard, Constraints
-from governance.counting.meek_ballots import SCALE, BallotTree, Ints
-from governance.counting.meek_constraints import MeekLimits
+from governance.counting.meek.ballots import SCALE, BallotTree, Ints
+from governance.counting.meek.limits import MeekLimits
 from governance.counting.model import CountSheet, Decision, Election, Lot, ScaledFractions, Stage
 
 METHOD = "stv-meek"
@@ -87,7 +87,7 @@ EPSILON = 1  # B.2.b: 0.000000001
 def count(election: Election, lot: Lot, *, constraints: Constraints | None = None) -> CountSheet:
     """Count ``election`` by the PR Foundation reference Meek rule, ties settled by ``lot``.
 
-    ``constraints`` adds category limits (our extension, ``constraints.py``).
+    ``constraints`` adds category limits (our extension, ``constraints/``).
     """
     limits = None
     if constraints is not None:

@@ -50,7 +50,7 @@ its own :class:`Stage` sharing the stage number; ``non_transferable_papers`` and
 non_transferable_votes == valid votes`` exactly. A candidate being excluded is listed with the
 value not yet transferred.
 
-Category constraints (``constraints=``) are our extension, documented in ``constraints.py``
+Category constraints (``constraints=``) are our extension, documented in ``constraints/``
 and ``docs/constraints.md``. Before each stage, protected candidates exactly filling the places
 left are elected, then candidates who could no longer be elected are excluded (one exclusion
 stage); a candidate barred when it would be deemed elected is excluded instead; protected
@@ -64,8 +64,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from governance.counting.constraints import ConstraintGuard, Constraints
-from governance.counting.ers97_papers import UNITY, PaperStore
-from governance.counting.ers97_state import Ers97Count, quota_for
+from governance.counting.ers97.papers import UNITY, PaperStore
+from governance.counting.ers97.state import Ers97Count, quota_for
 from governance.counting.model import CountingError, CountSheet, Election, Lot
 
 __all__ = ["DECIMALS", "METHOD", "count", "quota_for"]

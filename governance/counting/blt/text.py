@@ -1,7 +1,7 @@
 """The text parts of a BLT file: comments, quoted names, the title (read and written).
 
 Names are quoted with ``""`` for a quote inside, or stand unquoted one per line; the title is
-the string after the names, and whatever follows its closing quote is not read (``blt.py``
+the string after the names, and whatever follows its closing quote is not read (``file.py``
 lists the dialects).
 """
 

@@ -1,8 +1,8 @@
 """Category limits inside the Meek count: our extension, not the PR Foundation rule.
 
-The method is ``constraints.py``'s (``docs/constraints.md``); this module decides what it
+The method is ``constraints/``'s (``docs/constraints.md``); this module decides what it
 requires where the rule meets it, "exclude" meaning defeat (keep factor 0, as in B.3), and
-``meek.py`` writes each decision on the count sheet:
+``rule.py`` writes each decision on the count sheet:
 
 - **Top of a round, before B.2** (``top_of_round``): protected candidates exactly filling the
   places left are elected (``must_elect``); else every hopeful candidate who could no longer be
