@@ -90,3 +90,8 @@ def _one_quoted(line: str, pos: int, line_no: int) -> tuple[str, int]:
             pos = close + 2
         else:
             return "".join(parts), close + 1
+
+
+def numbers_text(line: str) -> list[str]:
+    """A line's numbers (and marks) as words: comment dropped, commas and spaces separating."""
+    return strip_comment(line).replace(",", " ").split()

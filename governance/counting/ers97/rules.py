@@ -75,13 +75,12 @@ DECIMALS = 2
 
 
 def count(election: Election, lot: Lot, *, constraints: Constraints | None = None) -> CountSheet:
-    """Count ``election`` by ERS97; ``constraints`` adds category limits (our extension)."""
+    """Count ``election`` by ERS97; ``constraints`` adds category limits (our extension),
+    already checked feasible (``methods.count`` refuses others before 5.1).
+    """
     if election.seats < 1:
         raise CountingError("an ERS97 count needs at least one place to fill")
-    guard = None
-    if constraints is not None:
-        guard = ConstraintGuard(constraints)
-        guard.check_feasible(election.standing, election.seats)
+    guard = None if constraints is None else ConstraintGuard(constraints)
     store = PaperStore(election)
     sheet = CountSheet(
         method=METHOD,
