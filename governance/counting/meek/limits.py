@@ -1,6 +1,6 @@
 """Category limits inside the Meek count: our extension, not the PR Foundation rule.
 
-The method is ``constraints/``'s (``docs/constraints.md``); this module decides what it
+The method is the ``constraints`` package's (``docs/constraints.md``); this module decides what it
 requires where the rule meets it, "exclude" meaning defeat (keep factor 0, as in B.3), and
 ``rule.py`` writes each decision on the count sheet:
 
