@@ -1,7 +1,7 @@
 """The counting methods by name, each imported only when a count asks for it.
 
 Every method is ``count(election, lot) -> CountSheet``; those that enforce category limits (block
-and the STV counts) also take ``constraints=`` (``constraints.py``). Importing this registry loads
+and the STV counts) also take ``constraints=`` (``constraints/``). Importing this registry loads
 no method module (nor NumPy), so the web app and the command line start quickly.
 """
 
@@ -103,7 +103,8 @@ def count(
 
     Refuses, before anything is counted, what no method can count honestly: no candidate
     standing, no valid paper (a count would fill every seat by lot), more seats than a
-    single-seat method fills, equal rankings where the rules give them no meaning.
+    single-seat method fills, equal rankings where the rules give them no meaning, category
+    limits that no choice of the standing candidates meets.
     """
     counter = get_method(method)
     if constraints is not None and not takes_constraints(method):
@@ -113,6 +114,10 @@ def count(
     if constraints is None:
         sheet = counter(election, Lot(seed))
     else:
+        from governance.counting.constraints import check_limits  # only when limits are given
+
+        # The one feasibility check: every engine is handed only limits some result can meet.
+        check_limits(election, constraints)
         constrained: Callable[..., CountSheet] = counter
         sheet = constrained(election, Lot(seed), constraints=constraints)
     _note_unfilled(sheet, len(election.standing))

@@ -30,13 +30,13 @@ Clause by clause, as applied here:
   is filled.
 
 Category constraints (``constraints=``) are our extension, not the Order's; the method is in
-``constraints.py`` and ``docs/constraints.md``. Infeasible limits are refused before r.45. At the
-top of every stage, protected candidates exactly filling the places left are elected (a stage of
-its own), else every candidate who could no longer be elected is excluded (one exclusion stage,
-papers moving at their value as under r.50(4)); a candidate reaching the quota whose election
-the limits bar is excluded instead of deemed elected (r.47), and r.50's lowest candidate is the
-lowest of those not protected. Equal votes on reaching the quota are then ordered as r.49(2),(3)
-orders equal surpluses, since the order can decide who is barred.
+``constraints/`` and ``docs/constraints.md``. Infeasible limits are refused before r.45 (by
+``methods.count``). At the top of every stage, protected candidates exactly filling the places left
+are elected (a stage of its own), else every candidate who could no longer be elected is excluded
+(one exclusion stage, papers moving at their value as under r.50(4)); a candidate reaching the
+quota whose election the limits bar is excluded instead of deemed elected (r.47), and r.50's lowest
+candidate is the lowest of those not protected. Equal votes on reaching the quota are then ordered
+as r.49(2),(3) orders equal surpluses, since the order can decide who is barred.
 
 Arithmetic: votes are integers in units of 10^-5 (the five places of r.48(3)), held in NumPy
 int64 arrays over the distinct rankings, so a million papers count in well under a second; values
@@ -47,12 +47,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import groupby
 
 import numpy as np
 import numpy.typing as npt
 
-from governance.counting.constraints import ConstraintGuard, Constraints
+from governance.counting.constraints import (
+    ConstraintGuard,
+    Constraints,
+    constraint_notes,
+    quota_order,
+)
 from governance.counting.model import (
     MAX_PAPERS,
     CountingError,
@@ -77,12 +81,10 @@ IntArray = npt.NDArray[np.int64]
 def count(election: Election, lot: Lot, *, constraints: Constraints | None = None) -> CountSheet:
     """Count ``election`` under SSI 2007/42 Sch. 1 r.45-52, drawing any lots from ``lot``.
 
-    ``constraints`` adds category limits (our extension, ``constraints.py``).
+    ``constraints`` adds category limits (our extension, ``constraints/``), already checked
+    feasible (``methods.count`` refuses others before r.45).
     """
-    guard = None
-    if constraints is not None:
-        guard = ConstraintGuard(constraints)
-        guard.check_feasible(election.standing, election.seats)  # before anything is counted
+    guard = None if constraints is None else ConstraintGuard(constraints)
     papers = _Papers.build(election)
     sheet = CountSheet(
         method=METHOD,
@@ -120,11 +122,8 @@ class _Papers:
         # r.45: a paper with no preference for a standing candidate is not valid; identical
         # rankings need not be merged: they move together, at the same values, to the same places.
         valid = table.valid(n_candidates, election.withdrawn)
-        marks, lengths, copies = valid.marks, valid.lengths, valid.counts
-        width = int(lengths.max(initial=0)) + 1
-        dtype = np.uint8 if n_candidates < 255 else np.int32
-        ranks = np.full((lengths.size, width), n_candidates, dtype=dtype)
-        ranks.ravel()[_cell_indices(lengths, width)] = marks
+        lengths, copies = valid.lengths, valid.counts
+        ranks = valid.padded(n_candidates)
         total = int(copies.sum())
         if total > MAX_PAPERS:
             raise CountingError(f"more than {MAX_PAPERS} papers: too many to count exactly here")
@@ -132,23 +131,6 @@ class _Papers:
         pos = np.zeros(lengths.size, dtype=np.int64)
         submitted = int(table.counts.sum())
         return cls(ranks, copies, values, pos, total, n_candidates, submitted)
-
-
-def _cell_indices(lengths: IntArray, width: int) -> npt.NDArray[np.integer]:
-    """Where each preference goes in the flattened matrix: row i's marks fill its first cells.
-
-    One running sum instead of repeating row and column numbers per mark: a step of one along
-    a row, and at the start of row i a jump from the end of row i - 1 to ``i * width``. Held in
-    32 bits when the matrix is small enough, to halve the memory a million papers need.
-    """
-    dtype: type[np.int32 | np.int64] = np.int32 if lengths.size * width < 2**31 else np.int64
-    steps: npt.NDArray[np.integer] = np.ones(int(lengths.sum()), dtype=dtype)
-    if steps.size == 0:
-        return steps
-    starts = np.cumsum(lengths)[:-1]
-    steps[0] = 0
-    steps[starts] = width - lengths[:-1] + 1
-    return np.cumsum(steps, dtype=dtype)
 
 
 @dataclass(slots=True)
@@ -222,17 +204,12 @@ class _Count:
         With category limits the order among equal votes can decide who is barred, so it is
         settled as r.49(2),(3) settle equal surpluses: look back, then lot.
         """
-        ordered = sorted(reached, key=lambda c: -int(self.votes[c]))
         if self.guard is None:
-            return ordered
-        settled: list[int] = []
-        for _, equal in groupby(ordered, key=lambda c: int(self.votes[c])):
-            tied = list(equal)
-            while tied:
-                first = self._break_tie(tied, highest=True, purpose="equal votes at the quota")
-                settled.append(first)
-                tied.remove(first)
-        return settled
+            return sorted(reached, key=lambda c: -int(self.votes[c]))
+        return quota_order(reached, self.votes, self._first_at_the_quota)
+
+    def _first_at_the_quota(self, tied: list[int]) -> int:
+        return self._break_tie(tied, highest=True, purpose="equal votes at the quota")
 
     def _guard_state(self) -> tuple[list[int], list[int], int]:
         """Continuing, elected, and the places that can still be filled, as the guard takes them."""
@@ -253,26 +230,24 @@ class _Count:
 
     def _constrain(self, guard: ConstraintGuard) -> bool:
         """Our extension, at the top of a stage: forced in, else barred out. True if a stage ran."""
-        continuing, elected, places = self._guard_state()
-        forced = guard.must_elect(continuing, elected, places)
+        top = guard.top_of_stage(*self._guard_state())
         names = self.election.candidates
-        if forced:
-            order = sorted(forced, key=lambda c: (-int(self.votes[c]), c))
-            self.notes.extend(f"{names[c]} elected by constraint: {forced[c]}" for c in order)
+        if top.forced:
+            forced = top.forced_in_order(self.votes)
+            self.notes.extend(constraint_notes(names, forced, "elected by constraint"))
             self._record("election", "Elected to meet the category minimums", self.votes, [])
-            for c in order:
-                self._elect(c, f"constraint: {forced[c]}")
+            for c, why in forced.items():
+                self._elect(c, f"constraint: {why}")
             return True
-        now = guard.barred_now(continuing, elected, places)
-        if not now and not self.barred:
+        if not top.barred and not self.barred:
             return False
-        self.notes.extend(f"{names[c]} excluded: {reason}" for c, reason in sorted(now.items()))
-        group = [*self.barred, *sorted(now)]
+        self.notes.extend(constraint_notes(names, top.barred, "excluded"))
+        group = [*self.barred, *top.barred]
         self.barred = []
         listed = ", ".join(names[c] for c in group)
         self._exclude(
             group,
-            {c: f"constraint: {reason}" for c, reason in sorted(now.items())},
+            {c: f"constraint: {reason}" for c, reason in top.barred.items()},
             f"Exclusion of {listed} (category limits)",
         )
         return True
@@ -333,11 +308,9 @@ class _Count:
         eligible = self._continuing()
         reason = "fewest votes (r.50(1))"
         if self.guard is not None:
-            protected = self.guard.protected(*self._guard_state())
-            for c in sorted(protected):
-                self.notes.append(f"{self.election.candidates[c]} {protected[c]}")
+            eligible, protected = self.guard.excludable(*self._guard_state())
+            self.notes.extend(constraint_notes(self.election.candidates, protected))
             if protected:
-                eligible = [c for c in eligible if c not in protected]
                 reason = "fewest votes of those not protected by a constraint (r.50(1))"
         lowest = min(int(self.votes[c]) for c in eligible)
         tied = [c for c in eligible if self.votes[c] == lowest]

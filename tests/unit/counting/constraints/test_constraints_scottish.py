@@ -14,6 +14,7 @@ from constraint_cases import (
     NORTH_SHORT,
     RULES,
     constrained_elections,
+    count_within,
     decisions,
     election,
     meets,
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 from governance.counting import scottish
 from governance.counting.blt import load_blt
 from governance.counting.constraints import ConstraintError, Constraints, Limit
+from governance.counting.methods import count
 from governance.counting.model import BallotGroup, Election, Lot, Stage
 from governance.counting.sheet import to_json
 
@@ -141,7 +143,7 @@ def test_infeasible_limits_are_refused_before_counting(
     # A ballot naming a seventh candidate would stop the count itself: the limits go first.
     broken = Election("x", tuple(NAMES), 3, (*EXAMPLE_1.ballots, BallotGroup((6,), 1)))
     with pytest.raises(ConstraintError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        scottish.count(broken, Lot(1), constraints=Constraints(CATEGORIES, limits))
+        count(broken, "stv-scottish", seed=1, constraints=Constraints(CATEGORIES, limits))
 
 
 def test_limits_count_the_places_that_can_still_be_filled() -> None:
@@ -178,7 +180,7 @@ def test_elected_meet_feasible_limits_or_the_limits_are_refused_before_counting(
     election, rules = case
     places = min(election.seats, len(election.standing))
     try:
-        sheet = scottish.count(election, Lot(seed), constraints=rules)
+        sheet = count_within(scottish.count, election, Lot(seed), rules)
     except ConstraintError:
         event("limits refused before counting")
         assert not any(meets(c, rules) for c in combinations(election.standing, places))

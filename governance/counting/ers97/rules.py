@@ -50,7 +50,7 @@ its own :class:`Stage` sharing the stage number; ``non_transferable_papers`` and
 non_transferable_votes == valid votes`` exactly. A candidate being excluded is listed with the
 value not yet transferred.
 
-Category constraints (``constraints=``) are our extension, documented in ``constraints.py``
+Category constraints (``constraints=``) are our extension, documented in ``constraints/``
 and ``docs/constraints.md``. Before each stage, protected candidates exactly filling the places
 left are elected, then candidates who could no longer be elected are excluded (one exclusion
 stage); a candidate barred when it would be deemed elected is excluded instead; protected
@@ -64,8 +64,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from governance.counting.constraints import ConstraintGuard, Constraints
-from governance.counting.ers97_papers import UNITY, PaperStore
-from governance.counting.ers97_state import Ers97Count, quota_for
+from governance.counting.ers97.papers import UNITY, PaperStore
+from governance.counting.ers97.state import Ers97Count, quota_for
 from governance.counting.model import CountingError, CountSheet, Election, Lot
 
 __all__ = ["DECIMALS", "METHOD", "count", "quota_for"]
@@ -75,13 +75,12 @@ DECIMALS = 2
 
 
 def count(election: Election, lot: Lot, *, constraints: Constraints | None = None) -> CountSheet:
-    """Count ``election`` by ERS97; ``constraints`` adds category limits (our extension)."""
+    """Count ``election`` by ERS97; ``constraints`` adds category limits (our extension),
+    already checked feasible (``methods.count`` refuses others before 5.1).
+    """
     if election.seats < 1:
         raise CountingError("an ERS97 count needs at least one place to fill")
-    guard = None
-    if constraints is not None:
-        guard = ConstraintGuard(constraints)
-        guard.check_feasible(election.standing, election.seats)
+    guard = None if constraints is None else ConstraintGuard(constraints)
     store = PaperStore(election)
     sheet = CountSheet(
         method=METHOD,

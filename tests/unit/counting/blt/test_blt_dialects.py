@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance.counting import blt, meek_ballots, scottish
+from governance.counting import blt, scottish
 from governance.counting.blt import read_blt
+from governance.counting.meek import ballots as meek_ballots
 from governance.counting.methods import METHODS
 from governance.counting.model import MAX_PAPERS, BallotGroup, CountingError, Lot
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance.counting import blt
+from governance.counting.blt import file as blt_file
 from governance.counting.blt import load_blt, read_blt, write_blt
 from governance.counting.model import (
     MAX_PAPERS,
@@ -200,9 +200,9 @@ def test_the_fast_reader_agrees_with_the_line_by_line_reader(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     text = _big_file(3000, seed=7)
-    monkeypatch.setattr(blt, "SCAN_FROM_LINES", 1)
+    monkeypatch.setattr(blt_file, "SCAN_FROM_LINES", 1)
     fast = read_blt(text)
-    monkeypatch.setattr(blt, "SCAN_FROM_LINES", 10**9)
+    monkeypatch.setattr(blt_file, "SCAN_FROM_LINES", 10**9)
     careful = read_blt(text)
     assert isinstance(fast.ballots, RankingTable)
     assert isinstance(careful.ballots, tuple)
@@ -216,12 +216,12 @@ def test_the_fast_reader_agrees_on_every_shared_ballot_file(
     fast_ones = 0
     for path in sorted(ballots_dir.glob("*/*.blt")):
         text = path.read_text(encoding="utf-8-sig")
-        monkeypatch.setattr(blt, "SCAN_FROM_LINES", 10**9)
+        monkeypatch.setattr(blt_file, "SCAN_FROM_LINES", 10**9)
         try:
             careful: Election | str = read_blt(text)
         except CountingError as error:
             careful = str(error)
-        monkeypatch.setattr(blt, "SCAN_FROM_LINES", 1)
+        monkeypatch.setattr(blt_file, "SCAN_FROM_LINES", 1)
         try:
             fast: Election | str = read_blt(text)
         except CountingError as error:
@@ -236,7 +236,7 @@ def test_the_fast_reader_agrees_on_every_shared_ballot_file(
 
 def test_a_big_file_of_plain_lines_is_read_into_arrays(tmp_path: Path) -> None:
     path = tmp_path / "big.blt"
-    path.write_text(_big_file(blt.SCAN_FROM_LINES + 10, seed=11), encoding="utf-8")
+    path.write_text(_big_file(blt_file.SCAN_FROM_LINES + 10, seed=11), encoding="utf-8")
     election = load_blt(path)
     assert isinstance(election.ballots, RankingTable)
     assert (election.seats, election.candidates[14], election.title) == (4, "C15", "big")
@@ -263,9 +263,9 @@ def test_the_fast_reader_agrees_on_files_that_are_not_quite_plain(
     monkeypatch: pytest.MonkeyPatch, change: Callable[[str], str]
 ) -> None:
     text = change(_big_file(400, seed=5))
-    monkeypatch.setattr(blt, "SCAN_FROM_LINES", 1)
+    monkeypatch.setattr(blt_file, "SCAN_FROM_LINES", 1)
     fast = read_blt(text)
-    monkeypatch.setattr(blt, "SCAN_FROM_LINES", 10**9)
+    monkeypatch.setattr(blt_file, "SCAN_FROM_LINES", 10**9)
     assert fast == read_blt(text)
 
 
@@ -287,7 +287,7 @@ def test_the_fast_reader_leaves_a_bad_line_to_the_careful_reader(
 ) -> None:
     lines = _big_file(50, seed=3).split("\n")
     lines.insert(20, bad_line)
-    monkeypatch.setattr(blt, "SCAN_FROM_LINES", 1)
+    monkeypatch.setattr(blt_file, "SCAN_FROM_LINES", 1)
     with pytest.raises(CountingError, match="line 21") as refused:
         read_blt("\n".join(lines))
     assert problem in str(refused.value)
@@ -301,7 +301,7 @@ def test_both_readers_refuse_a_file_of_more_papers_than_a_count_can_hold(
     text = "\n".join(lines)
     refusals = []
     for scan_from in (1, 10**9):
-        monkeypatch.setattr(blt, "SCAN_FROM_LINES", scan_from)
+        monkeypatch.setattr(blt_file, "SCAN_FROM_LINES", scan_from)
         with pytest.raises(CountingError) as refused:
             read_blt(text)
         refusals.append(str(refused.value))
@@ -310,7 +310,7 @@ def test_both_readers_refuse_a_file_of_more_papers_than_a_count_can_hold(
 
 
 def test_the_fast_reader_handles_weights_and_blank_papers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(blt, "SCAN_FROM_LINES", 1)
+    monkeypatch.setattr(blt_file, "SCAN_FROM_LINES", 1)
     election = read_blt('2 1\n3 1 2 0\n2 1 2 0\n1 0\n0\n"A"\n"B"\n"t"\n')
     assert set(election.ballots) == {BallotGroup((0, 1), 5), BallotGroup((), 1)}
 
@@ -321,7 +321,7 @@ def test_the_fast_reader_checks_repeats_with_many_candidates(
     """More than 128 candidates takes the sorting check instead of the bit sets."""
     names = "\n".join(f'"C{i}"' for i in range(1, 201))
     good = f'200 3\n2 200 1 150 0\n1 129 0\n0\n{names}\n"many"\n'
-    monkeypatch.setattr(blt, "SCAN_FROM_LINES", 1)
+    monkeypatch.setattr(blt_file, "SCAN_FROM_LINES", 1)
     assert set(read_blt(good).ballots) == {BallotGroup((199, 0, 149), 2), BallotGroup((128,), 1)}
     with pytest.raises(CountingError, match="line 3: a candidate is ranked more than once"):
         read_blt(good.replace("1 129 0", "1 129 7 129 0"))
@@ -339,14 +339,14 @@ ballot_lines = st.one_of(
 
 
 def _read_with_scan_from(text: str, lines: int) -> tuple[object, ...] | str:
-    original = blt.SCAN_FROM_LINES
-    blt.SCAN_FROM_LINES = lines
+    original = blt_file.SCAN_FROM_LINES
+    blt_file.SCAN_FROM_LINES = lines
     try:
         return tuple(sorted(read_blt(text).ballots, key=repr))
     except CountingError as error:
         return str(error)
     finally:
-        blt.SCAN_FROM_LINES = original
+        blt_file.SCAN_FROM_LINES = original
 
 
 @settings(max_examples=150, deadline=None)
@@ -379,12 +379,12 @@ def plain_files(draw: st.DrawFn) -> str:
 @settings(max_examples=80, deadline=None)
 @given(plain_files())
 def test_the_fast_reader_groups_long_rankings_exactly(text: str) -> None:
-    original = blt.SCAN_FROM_LINES
-    blt.SCAN_FROM_LINES = 1
+    original = blt_file.SCAN_FROM_LINES
+    blt_file.SCAN_FROM_LINES = 1
     try:
         fast = read_blt(text)
     finally:
-        blt.SCAN_FROM_LINES = original
+        blt_file.SCAN_FROM_LINES = original
     careful = read_blt(text)
     assert isinstance(fast.ballots, RankingTable)
     assert list(fast.ballots) == list(careful.ballots)

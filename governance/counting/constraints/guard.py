@@ -12,9 +12,10 @@ The guard answers one question exactly: *can the places still unfilled be filled
 continuing candidates so that every limit holds?* (``feasible``). A count keeps the answer "yes"
 from start to finish:
 
-1. Before counting, ``check_feasible`` raises :class:`ConstraintError` if no set of candidates
-   can meet the limits (a minimum above a maximum or above the candidates standing, minima
-   needing more places than there are, maxima too tight to fill the places, ...).
+1. Before counting, ``check_feasible`` (through :func:`check_limits`) raises
+   :class:`ConstraintError` if no set of candidates can meet the limits (a minimum above a
+   maximum or above the candidates standing, minima needing more places than there are, maxima
+   too tight to fill the places, ...).
 2. **Barred** (``barred`` / ``would_break_maximum``): a candidate whose election would make the
    limits impossible — most often because it would exceed a maximum — is *excluded instead of
    elected*, and its papers are transferred as an exclusion. Engines also exclude every
@@ -43,175 +44,42 @@ well under a second on constraints.
 
 Call points for count engines
 -----------------------------
-``guard = ConstraintGuard(constraints)`` then:
+Before the count, :func:`check_limits` (called once, by ``methods.count``) refuses limits no
+result can meet; an engine is handed only feasible ones. Then ``guard =
+ConstraintGuard(constraints)`` and:
 
-* before the count: ``guard.check_feasible(election.standing, election.seats)``;
-* at the top of every stage, before surpluses or exclusions, in this order:
-  ``guard.must_elect(continuing, elected, places_left)`` -> if not empty, elect them all (the
-  count is then complete); otherwise ``guard.barred_now(continuing, elected, places_left)`` ->
-  exclude those candidates together, with the reasons from the mapping;
+* at the top of every stage, before surpluses or exclusions: ``top = guard.top_of_stage(
+  continuing, elected, places)``; elect ``top.forced_in_order(votes)`` (a stage
+  of its own: the count is then complete), else exclude ``top.barred`` together, each with its
+  reason (:mod:`.stage`);
 * wherever a candidate is about to be deemed elected (quota or otherwise):
-  ``reason = guard.barred(candidate, continuing, elected, places_left)``; if ``reason`` is not
-  None, exclude the candidate with that reason instead;
-* when choosing whom to exclude: skip ``guard.protected(continuing, elected, places_left)``, and
-  test a bulk exclusion with ``guard.can_exclude(group, continuing, elected, places_left)``;
-* when electing the last continuing candidates (Scottish rule 52, ERS97 5.5.1), nothing extra:
-  feasibility guarantees they fit.
+  ``reason = guard.barred(candidate, continuing, elected, places)``; if ``reason`` is not
+  None, exclude the candidate with that reason instead. Several reaching the quota together
+  are taken in :func:`.stage.quota_order`;
+* when choosing whom to exclude: ``eligible, protected = guard.excludable(continuing, elected,
+  places)``, the lowest of ``eligible`` going; test a bulk exclusion with
+  ``guard.can_exclude(group, continuing, elected, places)``;
+* when electing the last continuing candidates (Scottish rule 52, ERS97 5.5.1, Meek C.1),
+  nothing extra: feasibility guarantees they fit.
 
 ``continuing`` never includes candidates already elected, excluded or withdrawn; ``elected``
-is every candidate elected so far; ``places_left`` is seats less ``len(elected)``. Every
-decision these calls force is to be recorded as a ``Decision`` (reason ``"constraint: "`` and
-the returned text) and a ``Stage`` note naming the candidate. Scottish STV (``scottish.py``)
-needs exactly these calls; Meek (``meek.py``) too, "exclude" meaning defeat (keep factor 0).
-A count that elects from a tally (block, approval) can call :func:`elect_by_tally` or
-:func:`count_block_with_constraints`. ``ers97.py`` (``ers97_state.py``) is the reference
-integration.
+is every candidate elected so far; ``places`` is the places that can still be filled: seats
+less ``len(elected)``, or fewer when fewer candidates continue. Every decision these calls force
+is recorded as a ``Decision`` (reason ``"constraint: "`` and the returned text) and a ``Stage``
+note naming the candidate (:func:`.stage.constraint_notes`). Scottish STV (``scottish.py``), ERS97
+(``ers97/state.py``) and Meek (``meek/rule.py`` with ``meek/limits.py``, "exclude" meaning
+defeat: keep factor 0) make exactly these calls. A count that elects from a tally (block,
+approval) calls :func:`.block.elect_by_tally` or :func:`.block.count_block_with_constraints`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-from fractions import Fraction
+from collections.abc import Collection, Sequence
 
-from governance.counting.constraints_search import Category, completion
-from governance.counting.model import (
-    CategoryMap,
-    CountingError,
-    CountSheet,
-    Decision,
-    Election,
-    Lot,
-    Stage,
-)
-
-
-class ConstraintError(CountingError):
-    """Category limits that no result can meet, reported before anything is counted."""
-
-
-@dataclass(frozen=True, slots=True)
-class Limit:
-    """How many of a category may be elected: at least ``minimum``, at most ``maximum``."""
-
-    minimum: int = 0
-    maximum: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Constraints:
-    """Candidates' categories and the limits on them, keyed by (dimension, value)."""
-
-    categories: CategoryMap
-    limits: Mapping[tuple[str, str], Limit] = field(default_factory=dict)
-
-
-def read_constraints(text: str, candidates: Sequence[str]) -> Constraints:
-    """Parse the JSON form of category limits (``docs/constraints.md``, "The file").
-
-    ``{"categories": {CANDIDATE: {DIMENSION: VALUE, ...}, ...}, "limits": {DIMENSION: {VALUE:
-    {"minimum": N, "maximum": N}, ...}, ...}}``: a candidate is its number in the ballot file
-    (1 to N) or its name there; the value ``"*"`` in ``limits`` stands for every value of that
-    dimension that has no limit of its own. Anything else is a :class:`ConstraintError` saying
-    what to correct.
-    """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ConstraintError(
-            f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
-    top = _object(data, "the file", {"categories", "limits"})
-    if "categories" not in top:
-        raise ConstraintError('the file has no "categories" object')
-    categories = _read_categories(_object(top["categories"], "categories"), candidates)
-    limits = _read_limits(_object(top.get("limits", {}), "limits"), categories)
-    return Constraints(categories, limits)
-
-
-def _object(value: object, where: str, allowed: set[str] | None = None) -> dict[str, object]:
-    if not isinstance(value, dict):
-        raise ConstraintError(f"{where}: expected a JSON object")
-    unknown = sorted(set(value) - allowed) if allowed is not None else []
-    if unknown:
-        raise ConstraintError(f"{where}: unknown key {unknown[0]!r}")
-    return value
-
-
-def _read_categories(
-    raw: dict[str, object], candidates: Sequence[str]
-) -> dict[int, dict[str, str]]:
-    by_name: dict[str, int | None] = {}
-    for number, name in enumerate(candidates):
-        by_name[name] = None if name in by_name else number  # None: a name two candidates share
-    categories: dict[int, dict[str, str]] = {}
-    for key, entry in raw.items():
-        if key.isdecimal() and key.isascii():
-            candidate = int(key) - 1
-            if not 0 <= candidate < len(candidates):
-                raise ConstraintError(
-                    f"categories: there is no candidate number {key} (1 to {len(candidates)})"
-                )
-        elif key not in by_name:
-            raise ConstraintError(f"categories: {key!r} is not a candidate number or name")
-        elif (found := by_name[key]) is None:
-            raise ConstraintError(f"categories: two candidates are called {key!r}: use numbers")
-        else:
-            candidate = found
-        if candidate in categories:
-            raise ConstraintError(f"categories: {key!r} is given twice (by number and by name)")
-        values = _object(entry, f"categories: {key}")
-        if not all(isinstance(v, str) and v.strip() for v in values.values()):
-            raise ConstraintError(f"categories: {key}: each category must be a non-empty text")
-        categories[candidate] = {dimension: str(v) for dimension, v in values.items()}
-    return categories
-
-
-def _read_limits(
-    raw: dict[str, object], categories: Mapping[int, Mapping[str, str]]
-) -> dict[tuple[str, str], Limit]:
-    limits: dict[tuple[str, str], Limit] = {}
-    for dimension, entry in raw.items():
-        per_value = _object(entry, f"limits: {dimension}")
-        everyone = per_value.pop("*", None)
-        seen = {c[dimension] for c in categories.values() if dimension in c}
-        _check_named(dimension, per_value, seen)
-        for value, bounds in per_value.items():
-            limits[dimension, value] = _limit(bounds, f"limits: {dimension} = {value}")
-        if everyone is not None:
-            shared = _limit(everyone, f"limits: {dimension} = *")
-            for value in sorted(seen - set(per_value)):
-                limits[dimension, value] = shared
-    return limits
-
-
-def _check_named(dimension: str, per_value: Mapping[str, object], seen: set[str]) -> None:
-    """A limit on a category no candidate is in is a slip (a misspelt name), not a rule: it
-    would bind nobody, silently, so it is refused with the names the candidates do have."""
-    if not seen:
-        raise ConstraintError(
-            f"limits: no candidate has a {dimension!r} category: check the spelling"
-        )
-    for value in per_value:
-        if value not in seen:
-            known = ", ".join(repr(v) for v in sorted(seen))
-            raise ConstraintError(
-                f"limits: {dimension} = {value!r}: no candidate is in this category "
-                f"(the candidates' {dimension} values are {known})"
-            )
-
-
-def _limit(raw: object, where: str) -> Limit:
-    bounds = _object(raw, where, {"minimum", "maximum"})
-    if not bounds:
-        raise ConstraintError(f'{where}: give a "minimum", a "maximum" or both')
-    numbers: dict[str, int] = {}
-    for name, number in bounds.items():
-        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-            raise ConstraintError(f"{where}: the {name} must be a whole number, 0 or more")
-        numbers[name] = number
-    return Limit(numbers.get("minimum", 0), numbers.get("maximum"))
+from governance.counting.constraints.limits import ConstraintError, Constraints, Limit
+from governance.counting.constraints.search import Category, completion
+from governance.counting.constraints.stage import StageTop
+from governance.counting.model import Election
 
 
 class ConstraintGuard:
@@ -372,6 +240,26 @@ class ConstraintGuard:
             return bool(chosen) or places == 0
         return self.feasible([c for c in continuing if c not in group], elected, places)
 
+    # -- the steps the STV counts share (stage.py) ---------------------------------------------
+
+    def top_of_stage(
+        self, continuing: Sequence[int], elected: Collection[int], places: int
+    ) -> StageTop:
+        """At the top of a stage: protected candidates exactly filling the places left, to be
+        elected; else every continuing candidate who could no longer be elected, to be excluded.
+        """
+        forced = self.must_elect(continuing, elected, places)
+        if forced:
+            return StageTop(forced, {})
+        return StageTop({}, dict(sorted(self.barred_now(continuing, elected, places).items())))
+
+    def excludable(
+        self, continuing: Sequence[int], elected: Collection[int], places: int
+    ) -> tuple[list[int], dict[int, str]]:
+        """Those the rule may exclude as the lowest, and those the limits protect, with why."""
+        protected = self.protected(continuing, elected, places)
+        return [c for c in continuing if c not in protected], protected
+
     def _counts(self, candidates: Collection[int]) -> list[int]:
         counts = [0] * len(self._keys)
         for candidate in candidates:
@@ -443,75 +331,9 @@ def _label(key: tuple[str, str]) -> str:
     return f"{key[0]} = {key[1]}"
 
 
-def elect_by_tally(
-    tally: Mapping[int, Fraction],
-    seats: int,
-    guard: ConstraintGuard,
-    lot: Lot,
-    *,
-    stage: int = 1,
-) -> tuple[list[int], list[Decision]]:
-    """Elect the highest tallies one at a time, skipping (excluding) any candidate the limits bar.
+def check_limits(election: Election, constraints: Constraints) -> None:
+    """Refuse, with the reason, limits that no choice of the standing candidates can meet.
 
-    Used by counts that rank candidates by a single tally (block, approval). Equal tallies are
-    ordered by lot. Each constraint-forced exclusion is returned as a Decision naming the limit.
+    Called once, by ``methods.count``, before anything is counted; the engines rely on it.
     """
-    continuing = sorted(tally, key=lambda c: -tally[c])
-    elected: list[int] = []
-    decisions: list[Decision] = []
-    places = min(seats, len(continuing))
-    while continuing and len(elected) < places:
-        top = max(tally[c] for c in continuing)
-        tied = [c for c in continuing if tally[c] == top]
-        best = tied[0] if len(tied) == 1 else lot.choose(tied, stage=stage, purpose="equal tally")
-        left = places - len(elected)
-        reason = guard.barred(best, continuing, elected, left)
-        continuing.remove(best)
-        if reason is None:
-            elected.append(best)
-            decisions.append(Decision(stage, best, "elected", "highest tally"))
-        else:
-            decisions.append(Decision(stage, best, "excluded", f"constraint: {reason}"))
-    return elected, decisions
-
-
-def count_block_with_constraints(
-    election: Election, lot: Lot, constraints: Constraints
-) -> CountSheet:
-    """Block vote (each paper gives one vote to each of its first ``seats`` standing names).
-
-    The places go to the highest tallies, except that a candidate whose election would make the
-    category limits impossible is excluded instead (``elect_by_tally``).
-    """
-    guard = ConstraintGuard(constraints)
-    guard.check_feasible(election.standing, election.seats)
-    tally: dict[int, Fraction] = {c: Fraction(0) for c in election.standing}
-    invalid = 0
-    for group in election.ballots:
-        names = list(dict.fromkeys(c for c in group.ranking if c not in election.withdrawn))
-        if not names:
-            invalid += group.count
-        for candidate in names[: election.seats]:
-            tally[candidate] += group.count
-    elected, decisions = elect_by_tally(tally, election.seats, guard, lot)
-    excluded = [d for d in decisions if d.outcome == "excluded"]
-    stage = Stage(1, "first", "Block vote tally", dict(tally), elected=list(elected))
-    stage.excluded = [d.candidate for d in excluded]
-    stage.notes = [f"{election.candidates[d.candidate]}: {d.reason}" for d in excluded]
-    valid = sum(g.count for g in election.ballots) - invalid
-    return CountSheet(
-        method="block",
-        title=election.title,
-        candidates=election.candidates,
-        seats=election.seats,
-        valid_votes=Fraction(valid),
-        invalid_papers=invalid,
-        quota=None,
-        decimals=0,
-        seed=lot.seed,
-        stages=[stage],
-        decisions=decisions,
-        elected=elected,
-        draws=list(lot.draws),
-        withdrawn=tuple(sorted(election.withdrawn)),
-    )
+    ConstraintGuard(constraints).check_feasible(election.standing, election.seats)

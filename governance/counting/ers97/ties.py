@@ -12,7 +12,7 @@ from itertools import groupby
 
 import numpy as np
 
-from governance.counting.ers97_papers import IntArray
+from governance.counting.ers97.papers import IntArray
 from governance.counting.model import Lot
 
 

@@ -1,7 +1,7 @@
 """The text parts of a BLT file: comments, quoted names, the title (read and written).
 
 Names are quoted with ``""`` for a quote inside, or stand unquoted one per line; the title is
-the string after the names, and whatever follows its closing quote is not read (``blt.py``
+the string after the names, and whatever follows its closing quote is not read (``file.py``
 lists the dialects).
 """
 
@@ -90,3 +90,8 @@ def _one_quoted(line: str, pos: int, line_no: int) -> tuple[str, int]:
             pos = close + 2
         else:
             return "".join(parts), close + 1
+
+
+def numbers_text(line: str) -> list[str]:
+    """A line's numbers (and marks) as words: comment dropped, commas and spaces separating."""
+    return strip_comment(line).replace(",", " ").split()

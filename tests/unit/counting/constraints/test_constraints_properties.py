@@ -9,7 +9,7 @@ from collections.abc import Callable
 from itertools import combinations
 
 import pytest
-from constraint_cases import THREE_DIMENSIONS, constrained_elections, meets
+from constraint_cases import THREE_DIMENSIONS, constrained_elections, count_within, meets
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -38,7 +38,7 @@ def test_elected_meet_the_limits_or_the_limits_are_refused_before_counting(
 ) -> None:
     election, rules = case
     try:
-        sheet = engine(election, Lot(seed), constraints=rules)
+        sheet = count_within(engine, election, Lot(seed), rules)
     except ConstraintError:
         event("limits refused before counting")
         assert not some_result_meets(election, rules)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from governance.counting.meek import count
-from governance.counting.meek_ballots import SCALE, BallotTree
+from governance.counting.meek.ballots import SCALE, BallotTree
 from governance.counting.model import BallotGroup, CountingError, CountSheet, Election, Lot
 
 NAMES = ("Ash", "Birch", "Cedar", "Damson")

@@ -1,21 +1,19 @@
-"""The running state of an ERS97 count and its stages; the rules are cited in ``ers97.py``."""
+"""The running state of an ERS97 count and its stages; the rules are cited in ``rules.py``."""
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
 
-from governance.counting.constraints import ConstraintGuard
-from governance.counting.ers97_exclusion import bulk_size, deferral_clause
-from governance.counting.ers97_papers import UNITY, BoolArray, IntArray, PaperStore, nonzero_items
-from governance.counting.ers97_sheet import CONTINUING, ELECTED, EXCLUDED, StageTables
-from governance.counting.ers97_ties import (
+from governance.counting.constraints import ConstraintGuard, constraint_notes
+from governance.counting.ers97.exclusion import choose_exclusion, deferral_clause
+from governance.counting.ers97.papers import UNITY, BoolArray, IntArray, PaperStore, nonzero_items
+from governance.counting.ers97.sheet import CONTINUING, ELECTED, EXCLUDED, StageTables
+from governance.counting.ers97.ties import (
     VoteHistory,
     most_first_without_lot,
-    pick_fewest,
     pick_most,
 )
 from governance.counting.model import CountSheet, Decision, Election, Lot, Stage
@@ -117,7 +115,7 @@ class Ers97Count:
             if surplus is not None:
                 self.transfer_surplus(surplus)
                 continue
-            group, reason = self.choose_exclusion(continuing)
+            group, reason = choose_exclusion(self, continuing)
             if len(continuing) - len(group) == self.places:
                 rest = [c for c in continuing if c not in group]
                 self.elect_remaining(rest, dict.fromkeys(group, reason))
@@ -194,24 +192,23 @@ class Ers97Count:
         notes.append(f"{self.name(candidate)} excluded instead of elected: {reason}")
 
     def apply_constraints(self, guard: ConstraintGuard) -> bool:
-        """Our extension (constraints.py), before each stage: forced in, barred out."""
-        forced = guard.must_elect(self.continuing, self.sheet.elected, self.fillable)
-        if forced:
+        """Our extension (``constraints/``), before each stage: forced in, barred out."""
+        top = guard.top_of_stage(self.continuing, self.sheet.elected, self.fillable)
+        if top.forced:
             self.stage += 1
-            order = sorted(forced, key=lambda c: (-int(self.votes[c]), c))
-            for candidate in order:
-                self.elect(candidate, f"constraint: {forced[candidate]}")
-            notes = [f"{self.name(c)} elected by constraint: {forced[c]}" for c in order]
-            self.record("election", "Elected to meet the category minimums", {}, order, notes)
+            forced = top.forced_in_order(self.votes)
+            for candidate, why in forced.items():
+                self.elect(candidate, f"constraint: {why}")
+            elected = constraint_notes(self.names, forced, "elected by constraint")
+            self.record("election", "Elected to meet the category minimums", {}, [*forced], elected)
             return True
         barred = dict(self.barred)  # barred while being deemed elected: decisions already made
         self.barred = {}
-        now = guard.barred_now(self.continuing, self.sheet.elected, self.fillable)
-        for candidate, reason in sorted(now.items()):
-            self.notes.append(f"{self.name(candidate)} excluded: {reason}")
-        if not barred and not now:
+        self.notes.extend(constraint_notes(self.names, top.barred, "excluded"))
+        if not barred and not top.barred:
             return False
-        self.exclude(sorted({*barred, *now}), {c: f"constraint: {r}" for c, r in now.items()})
+        reasons = {c: f"constraint: {why}" for c, why in top.barred.items()}
+        self.exclude(sorted({*barred, *top.barred}), reasons)
         return True
 
     # -- surpluses (5.2.2, 5.2.3, 5.3) --------------------------------------------------------
@@ -278,60 +275,7 @@ class Ers97Count:
         elected = self.deem_elected("5.3.13", notes)
         self.record("surplus", f"Surplus of {self.name(candidate)}", transfers, elected, notes)
 
-    # -- exclusions (5.2.5, 5.4) --------------------------------------------------------------
-
-    def choose_exclusion(self, continuing: list[int]) -> tuple[list[int], str]:
-        """ERS97 5.2.5; with constraints, never a protected candidate nor a group that would
-        leave the limits impossible to meet."""
-        if self.guard is None:
-            return self.bulk(continuing, continuing)
-        protected = self.guard.protected(continuing, self.sheet.elected, self.fillable)
-        eligible = [c for c in continuing if c not in protected]
-        for candidate in sorted(protected):
-            self.notes.append(f"{self.name(candidate)} {protected[candidate]}")
-        if protected:
-            group, tie = self.lowest(eligible, 1)
-            return group, f"lowest of those not protected by a constraint{tie} (5.2.5)"
-        group, reason = self.bulk(continuing, eligible)
-        if self.guard.can_exclude(group, continuing, self.sheet.elected, self.fillable):
-            return group, reason
-        names = ", ".join(self.name(c) for c in group)
-        self.notes.append(f"{names} not excluded together: the category limits forbid it")
-        group, tie = self.lowest(eligible, 1)
-        return group, f"lowest vote{tie}; a bulk exclusion was barred by a constraint"
-
-    def bulk(self, continuing: list[int], eligible: list[int]) -> tuple[list[int], str]:
-        vote: list[int] = self.votes.tolist()
-        votes = sorted(map(vote.__getitem__, eligible))
-        deferred = sum(self.surplus(c) for c in self.pending)
-        size = bulk_size(votes, self.places, deferred)
-        group, tie = self.lowest(eligible, size)
-        if size == 1:
-            return group, f"lowest vote{tie} (5.2.5)"
-        return group, f"one of the {size} lowest, excluded together{tie} (5.2.5)"
-
-    def lowest(self, eligible: list[int], size: int) -> tuple[list[int], str]:
-        """The ``size`` lowest; equal votes at the boundary by the forward rule, then lot.
-
-        Also returns how a tie at the boundary was settled, as a clause for the decision's
-        reason (empty when there was none).
-        """
-        vote: list[int] = self.votes.tolist()
-        ranked = sorted(eligible, key=vote.__getitem__)
-        edge = vote[ranked[size - 1]]
-        low = bisect_left(ranked, edge, key=vote.__getitem__)
-        below = ranked[:low]
-        tied = ranked[low : bisect_right(ranked, edge, key=vote.__getitem__)]
-        wanted = size - len(below)
-        if wanted == len(tied):
-            return below + tied, ""
-        chosen, drawn = pick_fewest(
-            tied, wanted, self.history, self.lot, stage=self.stage + 1, purpose="equal lowest"
-        )
-        how = "by lot" if drawn else "by the forward rule"
-        names = ", ".join(self.name(c) for c in chosen)
-        self.notes.append(f"Equal lowest votes: {names} excluded {how} (5.2.5)")
-        return below + chosen, f", equal lowest settled {how}"
+    # -- exclusions (5.4; whom 5.2.5 chooses is in exclusion.py) ------------------------------
 
     def exclude(self, group: list[int], reasons: dict[int, str]) -> None:
         """ERS97 5.4: papers in batches of descending value, each batch a sub-stage.

@@ -13,6 +13,7 @@ from constraint_cases import (
     NORTH_SHORT,
     RULES,
     constrained_elections,
+    count_within,
     election,
     meets,
 )
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 
 from governance.counting import simple
 from governance.counting.constraints import ConstraintError, Constraints, Limit
+from governance.counting.methods import count
 from governance.counting.model import BallotGroup, Election, Lot
 from governance.counting.sheet import to_json
 
@@ -59,7 +61,7 @@ def test_infeasible_limits_are_refused_before_counting() -> None:
     broken = Election("x", tuple(NAMES), 3, (*EXAMPLE.ballots, BallotGroup((9,), 1)))
     too_many = Constraints(CATEGORIES, {("region", "North"): Limit(minimum=3)})
     with pytest.raises(ConstraintError, match="the minimum 3 is more than the 2 candidate"):
-        simple.block(broken, Lot(1), constraints=too_many)
+        count(broken, "block", seed=1, constraints=too_many)
 
 
 def test_without_constraints_the_block_count_is_unchanged() -> None:
@@ -76,7 +78,7 @@ def test_elected_meet_feasible_limits_or_the_limits_are_refused_before_counting(
     election, rules = case
     places = min(election.seats, len(election.standing))
     try:
-        sheet = simple.block(election, Lot(seed), constraints=rules)
+        sheet = count_within(simple.block, election, Lot(seed), rules)
     except ConstraintError:
         event("limits refused before counting")
         assert not any(meets(c, rules) for c in combinations(election.standing, places))

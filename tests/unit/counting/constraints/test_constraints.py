@@ -15,6 +15,7 @@ from governance.counting.constraints import (
     Limit,
     count_block_with_constraints,
 )
+from governance.counting.methods import count
 from governance.counting.model import BallotGroup, CountingError, Election, Lot, Stage
 
 
@@ -144,7 +145,7 @@ def test_infeasible_limits_are_refused_before_counting(
     limits: dict[tuple[str, str], Limit], message: str
 ) -> None:
     with pytest.raises(ConstraintError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        ers97.count(EXAMPLE_1, Lot(1), constraints=Constraints(CATEGORIES, limits))
+        count(EXAMPLE_1, "stv-ers97", seed=1, constraints=Constraints(CATEGORIES, limits))
 
 
 def test_constraint_errors_are_counting_errors_a_person_can_correct() -> None:

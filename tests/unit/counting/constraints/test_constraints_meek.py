@@ -21,7 +21,9 @@ from governance.counting import meek
 from governance.counting.blt import load_blt
 from governance.counting.constraints import ConstraintError, Constraints, Limit
 from governance.counting.meek import fixed
-from governance.counting.meek_ballots import SCALE
+from governance.counting.meek import rule as meek_rule
+from governance.counting.meek.ballots import SCALE
+from governance.counting.methods import count
 from governance.counting.model import CountSheet, Election, Lot, Stage
 from governance.counting.sheet import to_json
 
@@ -227,9 +229,9 @@ def test_infeasible_limits_are_refused_before_counting(
     def no_counting(*args: object) -> None:
         raise AssertionError("the ballots were read before the limits were checked")
 
-    monkeypatch.setattr(meek, "BallotTree", no_counting)
+    monkeypatch.setattr(meek_rule, "BallotTree", no_counting)
     with pytest.raises(ConstraintError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        meek.count(EXAMPLE_1, Lot(1), constraints=Constraints(CATEGORIES, limits))
+        count(EXAMPLE_1, "stv-meek", seed=1, constraints=Constraints(CATEGORIES, limits))
 
 
 # -- (e) without constraints, or with limits that bind no one, nothing changes

@@ -11,7 +11,7 @@ tests). Clause by clause, and where this module applies each:
   candidates are no more than the seats (``_MeekCount.run``).
 - **B.2.a Distribute votes.** Each ballot starts with weight 1; each candidate in rank order gets
   w × kf, to 9 decimal places rounded up, and w is reduced by as much, until the ballot runs out
-  or w is 0 (``meek_ballots.BallotTree.distribute``).
+  or w is 0 (``ballots.BallotTree.distribute``).
 - **B.2.b Update quota.** q = the sum of all votes / (seats + 1), truncated to 9 decimal places,
   plus 0.000000001 — recomputed every iteration, so it falls as ballots exhaust.
 - **B.2.c Find winners.** Elect every hopeful candidate with v ≥ q. Candidates elected in the same
@@ -35,22 +35,22 @@ tests). Clause by clause, and where this module applies each:
   is no ``[tie]`` line; a lot that picks the first of the tied in that order reproduces them.
 
 Category constraints (``constraints=``) are our extension, not the rule's; the method is in
-``constraints.py`` and ``docs/constraints.md``, "exclude" meaning defeat (keep factor 0, as B.3).
-Infeasible limits are refused before A. At the top of every round, before B.2, protected
-candidates exactly filling the places left are elected, else every candidate who could no longer
-be elected is defeated: either is a round of its own, shown with the votes for the keep factors
-as they stand (one B.2.a distribution), and the count goes back to B.1. At B.2.c a candidate
-whose election the limits bar is defeated instead of elected; when not all who reach the quota
-can be elected together, they are taken highest vote first, equal votes in the order procedure T
-gives (the ``[tie]`` order, else lot), since the order decides who is barred. B.3 defeats the
-lowest of those the limits do not protect. C needs nothing more: every decision keeps the limits
-reachable with the places left, so the remaining hopeful candidates fit (C.1), or every limit is
-already met (C.2).
+``constraints/`` and ``docs/constraints.md``, "exclude" meaning defeat (keep factor 0, as B.3).
+Infeasible limits are refused before A (by ``methods.count``). At the top of every round, before
+B.2, protected candidates exactly filling the places left are elected, else every candidate who
+could no longer be elected is defeated: either is a round of its own, shown with the votes for the
+keep factors as they stand (one B.2.a distribution), and the count goes back to B.1. At B.2.c a
+candidate whose election the limits bar is defeated instead of elected; when not all who reach the
+quota can be elected together, they are taken highest vote first, equal votes in the order
+procedure T gives (the ``[tie]`` order, else lot), since the order decides who is barred. B.3
+defeats the lowest of those the limits do not protect. C needs nothing more: every decision keeps
+the limits reachable with the places left, so the remaining hopeful candidates fit (C.1), or every
+limit is already met (C.2).
 
 Arithmetic is the rule's fixed point: every value is an integer number of 10^-9 units, never a
 binary float. Every product the rule rounds is rounded before it is used again, so no product of
 three scaled values is formed: in NumPy's 64-bit integers w × kf ≤ 10^9 × 10^9 (the limits that
-keep every tally below 2^63 are in ``meek_ballots``); keep-factor updates use Python integers.
+keep every tally below 2^63 are in ``ballots``); keep-factor updates use Python integers.
 
 The count sheet has one stage for the first preferences and one per round: the votes, quota and
 total surplus when the round's iterations stopped (stage ``notes`` give the number of iterations
@@ -73,9 +73,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from governance.counting.constraints import ConstraintGuard, Constraints
-from governance.counting.meek_ballots import SCALE, BallotTree, Ints
-from governance.counting.meek_constraints import MeekLimits
+from governance.counting.constraints import ConstraintGuard, Constraints, constraint_notes
+from governance.counting.meek.ballots import SCALE, BallotTree, Ints
+from governance.counting.meek.limits import MeekLimits
 from governance.counting.model import CountSheet, Decision, Election, Lot, ScaledFractions, Stage
 
 METHOD = "stv-meek"
@@ -87,13 +87,12 @@ EPSILON = 1  # B.2.b: 0.000000001
 def count(election: Election, lot: Lot, *, constraints: Constraints | None = None) -> CountSheet:
     """Count ``election`` by the PR Foundation reference Meek rule, ties settled by ``lot``.
 
-    ``constraints`` adds category limits (our extension, ``constraints.py``).
+    ``constraints`` adds category limits (our extension, ``constraints/``), already checked
+    feasible (``methods.count`` refuses others before A).
     """
     limits = None
     if constraints is not None:
-        guard = ConstraintGuard(constraints)
-        guard.check_feasible(election.standing, election.seats)  # before anything is counted
-        limits = MeekLimits(guard, election.seats, election.candidates)
+        limits = MeekLimits(ConstraintGuard(constraints), election.seats, election.candidates)
     meek = _MeekCount(election, lot, limits)
     meek.run()
     return meek.sheet
@@ -234,18 +233,18 @@ class _MeekCount:
 
         The stage shows the votes for the keep factors as they stand (one B.2.a distribution).
         """
-        forced, barred = limits.top_of_round(self.hopeful, self.elected)
-        if not forced and not barred:
+        top = limits.top_of_round(self.hopeful, self.elected)
+        if not top.forced and not top.barred:
             return False
         self._tally()
-        order = sorted(forced, key=lambda c: (-self.votes[c], c))
+        forced = top.forced_in_order(self.votes)
         self.hopeful = [c for c in self.hopeful if c not in forced]
-        self.elected.extend(order)
+        self.elected.extend(forced)
         self.surplus = self._total_surplus()
         names = self.sheet.candidates
-        notes = [f"{names[c]} elected by constraint: {forced[c]}" for c in order]
-        notes += [f"{names[c]} defeated: {barred[c]}" for c in sorted(barred)]
-        self._elect(round_no, order, dict(sorted(barred.items())), notes, forced=forced)
+        notes = constraint_notes(names, forced, "elected by constraint")
+        notes += constraint_notes(names, top.barred, "defeated")
+        self._elect(round_no, [*forced], dict(top.barred), notes, forced=forced)
         return True
 
     def _elect(
@@ -289,7 +288,7 @@ class _MeekCount:
         eligible, reason = self.hopeful, "lowest vote (B.3)"
         if self.limits is not None:
             eligible, protected = self.limits.defeatable(self.hopeful, self.elected)
-            notes.extend(f"{self.sheet.candidates[c]} {why}" for c, why in protected.items())
+            notes.extend(constraint_notes(self.sheet.candidates, protected))
             if protected:
                 reason = "lowest vote of those not protected by a constraint (B.3)"
         low = min(self.votes[c] for c in eligible)

@@ -1,16 +1,17 @@
 """Category limits inside the Meek count: our extension, not the PR Foundation rule.
 
-The method is ``constraints.py``'s (``docs/constraints.md``); this module decides what it
+The method is the ``constraints`` package's (``docs/constraints.md``); this module decides what it
 requires where the rule meets it, "exclude" meaning defeat (keep factor 0, as in B.3), and
-``meek.py`` writes each decision on the count sheet:
+``rule.py`` writes each decision on the count sheet:
 
 - **Top of a round, before B.2** (``top_of_round``): protected candidates exactly filling the
-  places left are elected (``must_elect``); else every hopeful candidate who could no longer be
-  elected is defeated (``barred_now``).
+  places left are elected; else every hopeful candidate who could no longer be elected is
+  defeated (the step every STV count shares, ``ConstraintGuard.top_of_stage``).
 - **B.2.c** (``admit``): if all who reach the quota can be elected together, they are, as the rule
   says. Otherwise they are taken highest vote first, equal votes in the order procedure T gives
-  (the election's tie order, else lot), and each is elected unless the limits then bar it; a
-  barred candidate is defeated instead. The order matters only here, so T is called only here.
+  (the election's tie order, else lot; the shared ``quota_order``), and each is elected unless
+  the limits then bar it; a barred candidate is defeated instead. The order matters only here,
+  so T is called only here.
 - **B.3** (``defeatable``): the lowest of the hopeful candidates the limits do not protect.
 - **C.1 / C.2**: nothing. Every decision above keeps the limits reachable with the places left,
   so when the hopeful candidates are no more than those places electing them all is the one way
@@ -20,9 +21,8 @@ requires where the rule meets it, "exclude" meaning defeat (keep factor 0, as in
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import groupby
 
-from governance.counting.constraints import ConstraintGuard
+from governance.counting.constraints import ConstraintGuard, StageTop, quota_order
 
 TieBreak = Callable[[list[int], str], tuple[int, str]]
 """Procedure T: (tied, purpose) -> (the first of them in the predetermined order, how)."""
@@ -40,15 +40,9 @@ class MeekLimits:
         """Seats left, or fewer when fewer hopeful candidates are left to fill them."""
         return min(self.seats - len(elected), len(hopeful))
 
-    def top_of_round(
-        self, hopeful: Sequence[int], elected: Sequence[int]
-    ) -> tuple[dict[int, str], dict[int, str]]:
-        """Before B.2: (those to elect by constraint, those to defeat), with the reasons."""
-        places = self.places(hopeful, elected)
-        forced = self.guard.must_elect(hopeful, elected, places)
-        if forced:
-            return forced, {}
-        return {}, self.guard.barred_now(hopeful, elected, places)
+    def top_of_round(self, hopeful: Sequence[int], elected: Sequence[int]) -> StageTop:
+        """Before B.2: those to elect by constraint, else those to defeat, with the reasons."""
+        return self.guard.top_of_stage(hopeful, elected, self.places(hopeful, elected))
 
     def admit(
         self,
@@ -66,7 +60,15 @@ class MeekLimits:
         notes: list[str] = []
         continuing, now_elected = list(hopeful), list(elected)
         barred: dict[int, str] = {}
-        for c in self._quota_order(reached, votes, break_tie, notes):
+
+        def first_in_t_order(tied: list[int]) -> int:
+            """Procedure T among equal votes at the quota, noted on the sheet."""
+            first, how = break_tie(tied, "equal votes at the quota (B.2.c)")
+            names = ", ".join(self.names[c] for c in sorted(tied))
+            notes.append(f"T: tie at the quota between {names} settled {how}")
+            return first
+
+        for c in quota_order(reached, votes, first_in_t_order):
             reason = self.guard.barred(
                 c, continuing, now_elected, self.places(continuing, now_elected)
             )
@@ -79,25 +81,8 @@ class MeekLimits:
         winners = [c for c in now_elected if c in reached]
         return winners, barred, notes
 
-    def _quota_order(
-        self, reached: list[int], votes: Sequence[int], break_tie: TieBreak, notes: list[str]
-    ) -> list[int]:
-        """Highest vote first; of equal votes, each time the first of them in T's order."""
-        ordered: list[int] = []
-        for _, equal in groupby(sorted(reached, key=lambda c: -votes[c]), key=votes.__getitem__):
-            tied = list(equal)
-            while len(tied) > 1:
-                first, how = break_tie(tied, "equal votes at the quota (B.2.c)")
-                names = ", ".join(self.names[c] for c in sorted(tied))
-                notes.append(f"T: tie at the quota between {names} settled {how}")
-                ordered.append(first)
-                tied.remove(first)
-            ordered.extend(tied)
-        return ordered
-
     def defeatable(
         self, hopeful: Sequence[int], elected: Sequence[int]
     ) -> tuple[list[int], dict[int, str]]:
         """B.3: the hopeful candidates the limits let be defeated, and those they protect."""
-        protected = self.guard.protected(hopeful, elected, self.places(hopeful, elected))
-        return [c for c in hopeful if c not in protected], protected
+        return self.guard.excludable(hopeful, elected, self.places(hopeful, elected))

@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-from governance.counting.ers97_papers import UNITY, IntArray
+from governance.counting.ers97.papers import UNITY, IntArray
 from governance.counting.model import ScaledFractions
 
 StatusArray = npt.NDArray[np.int8]

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance.counting.ers97_papers import PaperStore
+from governance.counting.ers97.papers import PaperStore
 from governance.counting.model import BallotGroup, Election
 
 
