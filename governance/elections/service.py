@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
 from governance.accounts.models import User
-from governance.audit.models import election_chain
-from governance.audit.service import record
+from governance.audit.service import record_for_election
 from governance.bodies.models import Body
 from governance.elections import lifecycle
 from governance.elections.lifecycle import Action, Phase
@@ -60,19 +59,6 @@ def _json_ready(values: dict[str, Any]) -> dict[str, Any]:
         key: value.isoformat() if isinstance(value, datetime) else value
         for key, value in values.items()
     }
-
-
-async def _audit(
-    session: AsyncSession, election: Election, action: str, actor: str, **payload: Any
-) -> None:
-    await record(
-        session,
-        action=action,
-        actor=actor,
-        subject=f"election:{election.id}",
-        payload=_json_ready(payload),
-        chain=election_chain(election.id),
-    )
 
 
 def require(election: Election, action: Action, message: str) -> None:
@@ -152,7 +138,13 @@ async def create(
     )
     session.add(election)
     await session.flush()
-    await _audit(session, election, "election.created", actor.email, body=body.name, **values)
+    await record_for_election(
+        session,
+        election.id,
+        action="election.created",
+        actor=actor.email,
+        payload=_json_ready({"body": body.name, **values}),
+    )
     await session.commit()
     return election
 
@@ -183,13 +175,12 @@ async def update(
     changed = {k: v for k, v in values.items() if before[k] != v}
     if changed:
         was = {k: before[k] for k in changed}
-        await _audit(
+        await record_for_election(
             session,
-            election,
-            "election.settings_changed",
-            actor.email,
-            before=_json_ready(was),
-            after=_json_ready(changed),
+            election.id,
+            action="election.settings_changed",
+            actor=actor.email,
+            payload={"before": _json_ready(was), "after": _json_ready(changed)},
         )
     await session.commit()
     return election
@@ -204,7 +195,13 @@ async def add_contest(
     contest = Contest(election_id=election.id, position=len(election.contests), **values)
     session.add(contest)
     await session.flush()
-    await _audit(session, election, "contest.added", actor.email, contest=contest.id, **values)
+    await record_for_election(
+        session,
+        election.id,
+        action="contest.added",
+        actor=actor.email,
+        payload=_json_ready({"contest": contest.id, **values}),
+    )
     await session.commit()
     return contest
 
@@ -227,14 +224,12 @@ async def update_contest(
     for name, value in values.items():
         setattr(contest, name, value)
     if before != values:
-        await _audit(
+        await record_for_election(
             session,
-            election,
-            "contest.changed",
-            actor.email,
-            contest=contest.id,
-            before=before,
-            after=values,
+            election.id,
+            action="contest.changed",
+            actor=actor.email,
+            payload=_json_ready({"contest": contest.id, "before": before, "after": values}),
         )
     await session.commit()
     return contest
@@ -251,12 +246,12 @@ async def announce(session: AsyncSession, actor: Account, election_id: int) -> E
     if election.nominations_open_at < clock.now():
         raise Conflict(_("Nominations would open in the past. Move the timetable forward first."))
     election.announced_at = clock.now()
-    await _audit(
+    await record_for_election(
         session,
-        election,
-        "election.announced",
-        actor.email,
-        contests=[c.id for c in election.contests],
+        election.id,
+        action="election.announced",
+        actor=actor.email,
+        payload={"contests": [c.id for c in election.contests]},
     )
     await session.commit()
     return election
@@ -268,7 +263,13 @@ async def cancel(session: AsyncSession, actor: Account, election_id: int, reason
     if not reason.strip():
         raise InvalidInput({"reason": _("Give the reason for cancelling; it is published.")})
     election.cancelled_at, election.cancel_reason = clock.now(), reason.strip()
-    await _audit(session, election, "election.cancelled", actor.email, reason=reason.strip())
+    await record_for_election(
+        session,
+        election.id,
+        action="election.cancelled",
+        actor=actor.email,
+        payload={"reason": reason.strip()},
+    )
     await session.commit()
     return election
 
@@ -312,8 +313,12 @@ async def copy(
     ]
     session.add(election)
     await session.flush()
-    await _audit(
-        session, election, "election.copied", actor.email, source=source.id, shift_days=shift_days
+    await record_for_election(
+        session,
+        election.id,
+        action="election.copied",
+        actor=actor.email,
+        payload={"source": source.id, "shift_days": shift_days},
     )
     await session.commit()
     return election
