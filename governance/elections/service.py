@@ -26,22 +26,22 @@ from governance.elections.settings import (
 )
 from governance.eligibility.rules import describe_failure
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
-from governance.i18n import _
+from governance.i18n import N_, _
 from governance.members.models import Member, MemberStatus
 from governance.security.roles import Account
 
-PHASE_NAMES = {
-    Phase.DRAFT: "Draft",
-    Phase.NOMINATIONS_OPEN: "Nominations open",
-    Phase.NOMINATIONS_CLOSED: "Nominations closed",
-    Phase.CANDIDATES_PUBLISHED: "Candidates published",
-    Phase.VOTING_OPEN: "Voting open",
-    Phase.VOTING_CLOSED: "Voting closed",
-    Phase.COUNTED: "Counted",
-    Phase.ELECTED_UNOPPOSED: "Elected unopposed",
-    Phase.CERTIFIED: "Certified",
-    Phase.PUBLISHED: "Results published",
-    Phase.CANCELLED: "Cancelled",
+PHASE_NAMES = {  # marked for extraction; translated where shown
+    Phase.DRAFT: N_("Draft"),
+    Phase.NOMINATIONS_OPEN: N_("Nominations open"),
+    Phase.NOMINATIONS_CLOSED: N_("Nominations closed"),
+    Phase.CANDIDATES_PUBLISHED: N_("Candidates published"),
+    Phase.VOTING_OPEN: N_("Voting open"),
+    Phase.VOTING_CLOSED: N_("Voting closed"),
+    Phase.COUNTED: N_("Counted"),
+    Phase.ELECTED_UNOPPOSED: N_("Elected unopposed"),
+    Phase.CERTIFIED: N_("Certified"),
+    Phase.PUBLISHED: N_("Results published"),
+    Phase.CANCELLED: N_("Cancelled"),
 }
 
 
@@ -62,7 +62,9 @@ def _json_ready(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def require(election: Election, action: Action, message: str) -> None:
-    """Refuse an action the lifecycle does not allow in the election's current phase."""
+    """Refuse an action the lifecycle does not allow in the election's current phase.
+
+    ``message`` is marked with ``N_`` by the caller and translated here, where it is shown."""
     if not lifecycle.allows(election, action, clock.now()):
         current = PHASE_NAMES[lifecycle.phase(election, clock.now())]
         raise Conflict(
@@ -157,7 +159,7 @@ async def update(
     session: AsyncSession, actor: Account, election_id: int, form: ElectionForm
 ) -> Election:
     election = await get_as_officer(session, actor, election_id)
-    require(election, Action.EDIT_SETTINGS, "Settings are locked once nominations open.")
+    require(election, Action.EDIT_SETTINGS, N_("Settings are locked once nominations open."))
     body = await body_of(session, election)
     values = check_election(form, body.time_zone)
     if election.announced_at is not None and values["nominations_open_at"] < clock.now():
@@ -190,7 +192,7 @@ async def add_contest(
     session: AsyncSession, actor: Account, election_id: int, form: ContestForm
 ) -> Contest:
     election = await get_as_officer(session, actor, election_id)
-    require(election, Action.EDIT_SETTINGS, "Contests are locked once nominations open.")
+    require(election, Action.EDIT_SETTINGS, N_("Contests are locked once nominations open."))
     values = check_contest(form)
     contest = Contest(election_id=election.id, position=len(election.contests), **values)
     session.add(contest)
@@ -217,7 +219,7 @@ async def update_contest(
     session: AsyncSession, actor: Account, election_id: int, contest_id: int, form: ContestForm
 ) -> Contest:
     election = await get_as_officer(session, actor, election_id)
-    require(election, Action.EDIT_SETTINGS, "Contests are locked once nominations open.")
+    require(election, Action.EDIT_SETTINGS, N_("Contests are locked once nominations open."))
     contest = await get_contest(session, election, contest_id)
     values = check_contest(form)
     before = {name: getattr(contest, name) for name in values}
@@ -238,7 +240,7 @@ async def update_contest(
 async def announce(session: AsyncSession, actor: Account, election_id: int) -> Election:
     """Publish the timetable; from now on the clock opens and closes each window."""
     election = await get_as_officer(session, actor, election_id)
-    require(election, Action.ANNOUNCE, "Only a draft election can be announced.")
+    require(election, Action.ANNOUNCE, N_("Only a draft election can be announced."))
     if election.announced_at is not None:
         raise Conflict(_("This election has already been announced."))
     if not election.contests:
@@ -259,7 +261,7 @@ async def announce(session: AsyncSession, actor: Account, election_id: int) -> E
 
 async def cancel(session: AsyncSession, actor: Account, election_id: int, reason: str) -> Election:
     election = await get_as_officer(session, actor, election_id)
-    require(election, Action.CANCEL, "This election can no longer be cancelled.")
+    require(election, Action.CANCEL, N_("This election can no longer be cancelled."))
     if not reason.strip():
         raise InvalidInput({"reason": _("Give the reason for cancelling; it is published.")})
     election.cancelled_at, election.cancel_reason = clock.now(), reason.strip()
