@@ -116,7 +116,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[outbox_in_process],
-        on_startup=[_freeze_start_up_objects],
         on_shutdown=[dispose_engine],
         state=State({"settings": settings, "alchemy_config": alchemy}),
         debug=False,
@@ -124,5 +123,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
 
 def app_factory() -> Litestar:
-    """Entry point for Granian (``--factory``): settings from the environment."""
-    return create_app()
+    """Entry point for Granian (``--factory``): settings from the environment.
+
+    Only the served app freezes its start-up objects: a frozen object is never collected, so
+    every short-lived app a test makes (with its engine and templates) would stay for good.
+    """
+    app = create_app()
+    app.on_startup.append(_freeze_start_up_objects)
+    return app

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -21,6 +22,7 @@ from sqlalchemy.engine import make_url
 from governance import clock
 from governance.config import Settings
 from governance.migrate import upgrade
+from governance.security import passwords
 
 PG_URL = os.environ.get("GOVERNANCE_TEST_DATABASE_URL", "")
 
@@ -107,6 +109,16 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, secret_key="test-secret-key-" + "x" * 32)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id at its lowest cost: microseconds a hash instead of the production profile's
+    large fraction of a second, for every account a test makes and every sign-in.
+    tests/unit/security/test_passwords.py keeps the production parameters checked."""
+    passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    passwords.use_hasher(passwords.PRODUCTION_HASHER)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +15,7 @@ from governance.accounts.models import (
     User,
     UserRole,
 )
-from governance.accounts.service import NewAccount, create_user, email_taken, normalise_email
+from governance.accounts.service import NewAccount, checked_email, create_user, email_taken
 from governance.audit.service import record
 from governance.config import Settings
 from governance.errors import InvalidInput
@@ -30,17 +29,16 @@ async def invite_staff(
 ) -> str:
     """An admin invites a staff member by one-time link; returns the token for the link."""
     problems: dict[str, str] = {}
-    try:
-        address = validate_email(normalise_email(email), check_deliverability=False)
-        email = address.normalized.lower()
-    except EmailNotValidError:
+    address = checked_email(email)
+    if address is None:
         problems["email"] = _("Enter an email address like name@example.org.")
     if role not in {r.value for r in STAFF_ROLES}:
         problems["role"] = _("Choose admin, returning officer or scrutineer.")
-    if not problems and await email_taken(session, email):
+    if address is not None and not problems and await email_taken(session, address):
         problems["email"] = _("An account with this email address already exists.")
-    if problems:
+    if problems or address is None:
         raise InvalidInput(problems)
+    email = address
     token = await issue_link(
         session,
         settings,

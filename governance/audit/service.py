@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
 from governance.audit import chain as chain_rules
-from governance.audit.models import PLATFORM_CHAIN, AuditEvent, AuditHead
+from governance.audit.models import PLATFORM_CHAIN, AuditEvent, AuditHead, election_chain
 
 _SECRET_KEYS = frozenset({"password", "token", "code", "secret", "link", "session"})
 
@@ -94,6 +94,30 @@ async def record(
     head.seq, head.hash = seq, sealed["hash"]
     await session.flush()
     return event
+
+
+async def record_for_election(
+    session: AsyncSession,
+    election_id: int,
+    *,
+    action: str,
+    actor: str,
+    subject: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the election's own chain, in the caller's transaction.
+
+    The subject is the election itself unless the event concerns a part of it (a contest, a
+    nomination): a verifier reading one election's export sees every step it went through.
+    """
+    return await record(
+        session,
+        action=action,
+        actor=actor,
+        subject=subject or f"election:{election_id}",
+        payload=payload,
+        chain=election_chain(election_id),
+    )
 
 
 def as_exported(event: AuditEvent) -> dict[str, Any]:

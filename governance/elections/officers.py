@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance.accounts.models import User, UserRole
-from governance.audit.models import election_chain
-from governance.audit.service import record
+from governance.audit.service import record_for_election
 from governance.elections import service
 from governance.elections.models import Election
 from governance.errors import InvalidInput, NotFound
@@ -66,16 +65,15 @@ async def hand_over(
     )
     before = {"returning_officer_id": election.returning_officer_id, "returning_officer": previous}
     election.returning_officer_id = officer.id
-    await record(
+    await record_for_election(
         session,
+        election.id,
         action="election.officer_changed",
         actor=admin.email,
-        subject=f"election:{election.id}",
         payload={
             "before": before,
             "after": {"returning_officer_id": officer.id, "returning_officer": officer.email},
         },
-        chain=election_chain(election.id),
     )
     await session.commit()
     return election

@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
 from governance.accounts.models import User
-from governance.audit.models import election_chain
-from governance.audit.service import record
+from governance.audit.service import record_for_election
 from governance.bodies.models import Body
 from governance.elections import lifecycle
 from governance.elections.lifecycle import Action, Phase
@@ -27,22 +26,22 @@ from governance.elections.settings import (
 )
 from governance.eligibility.rules import describe_failure
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
-from governance.i18n import _
+from governance.i18n import N_, _
 from governance.members.models import Member, MemberStatus
 from governance.security.roles import Account
 
-PHASE_NAMES = {
-    Phase.DRAFT: "Draft",
-    Phase.NOMINATIONS_OPEN: "Nominations open",
-    Phase.NOMINATIONS_CLOSED: "Nominations closed",
-    Phase.CANDIDATES_PUBLISHED: "Candidates published",
-    Phase.VOTING_OPEN: "Voting open",
-    Phase.VOTING_CLOSED: "Voting closed",
-    Phase.COUNTED: "Counted",
-    Phase.ELECTED_UNOPPOSED: "Elected unopposed",
-    Phase.CERTIFIED: "Certified",
-    Phase.PUBLISHED: "Results published",
-    Phase.CANCELLED: "Cancelled",
+PHASE_NAMES = {  # marked for extraction; translated where shown
+    Phase.DRAFT: N_("Draft"),
+    Phase.NOMINATIONS_OPEN: N_("Nominations open"),
+    Phase.NOMINATIONS_CLOSED: N_("Nominations closed"),
+    Phase.CANDIDATES_PUBLISHED: N_("Candidates published"),
+    Phase.VOTING_OPEN: N_("Voting open"),
+    Phase.VOTING_CLOSED: N_("Voting closed"),
+    Phase.COUNTED: N_("Counted"),
+    Phase.ELECTED_UNOPPOSED: N_("Elected unopposed"),
+    Phase.CERTIFIED: N_("Certified"),
+    Phase.PUBLISHED: N_("Results published"),
+    Phase.CANCELLED: N_("Cancelled"),
 }
 
 
@@ -62,21 +61,10 @@ def _json_ready(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _audit(
-    session: AsyncSession, election: Election, action: str, actor: str, **payload: Any
-) -> None:
-    await record(
-        session,
-        action=action,
-        actor=actor,
-        subject=f"election:{election.id}",
-        payload=_json_ready(payload),
-        chain=election_chain(election.id),
-    )
-
-
 def require(election: Election, action: Action, message: str) -> None:
-    """Refuse an action the lifecycle does not allow in the election's current phase."""
+    """Refuse an action the lifecycle does not allow in the election's current phase.
+
+    ``message`` is marked with ``N_`` by the caller and translated here, where it is shown."""
     if not lifecycle.allows(election, action, clock.now()):
         current = PHASE_NAMES[lifecycle.phase(election, clock.now())]
         raise Conflict(
@@ -152,7 +140,13 @@ async def create(
     )
     session.add(election)
     await session.flush()
-    await _audit(session, election, "election.created", actor.email, body=body.name, **values)
+    await record_for_election(
+        session,
+        election.id,
+        action="election.created",
+        actor=actor.email,
+        payload=_json_ready({"body": body.name, **values}),
+    )
     await session.commit()
     return election
 
@@ -165,7 +159,7 @@ async def update(
     session: AsyncSession, actor: Account, election_id: int, form: ElectionForm
 ) -> Election:
     election = await get_as_officer(session, actor, election_id)
-    require(election, Action.EDIT_SETTINGS, "Settings are locked once nominations open.")
+    require(election, Action.EDIT_SETTINGS, N_("Settings are locked once nominations open."))
     body = await body_of(session, election)
     values = check_election(form, body.time_zone)
     if election.announced_at is not None and values["nominations_open_at"] < clock.now():
@@ -183,13 +177,12 @@ async def update(
     changed = {k: v for k, v in values.items() if before[k] != v}
     if changed:
         was = {k: before[k] for k in changed}
-        await _audit(
+        await record_for_election(
             session,
-            election,
-            "election.settings_changed",
-            actor.email,
-            before=_json_ready(was),
-            after=_json_ready(changed),
+            election.id,
+            action="election.settings_changed",
+            actor=actor.email,
+            payload={"before": _json_ready(was), "after": _json_ready(changed)},
         )
     await session.commit()
     return election
@@ -199,12 +192,18 @@ async def add_contest(
     session: AsyncSession, actor: Account, election_id: int, form: ContestForm
 ) -> Contest:
     election = await get_as_officer(session, actor, election_id)
-    require(election, Action.EDIT_SETTINGS, "Contests are locked once nominations open.")
+    require(election, Action.EDIT_SETTINGS, N_("Contests are locked once nominations open."))
     values = check_contest(form)
     contest = Contest(election_id=election.id, position=len(election.contests), **values)
     session.add(contest)
     await session.flush()
-    await _audit(session, election, "contest.added", actor.email, contest=contest.id, **values)
+    await record_for_election(
+        session,
+        election.id,
+        action="contest.added",
+        actor=actor.email,
+        payload=_json_ready({"contest": contest.id, **values}),
+    )
     await session.commit()
     return contest
 
@@ -220,21 +219,19 @@ async def update_contest(
     session: AsyncSession, actor: Account, election_id: int, contest_id: int, form: ContestForm
 ) -> Contest:
     election = await get_as_officer(session, actor, election_id)
-    require(election, Action.EDIT_SETTINGS, "Contests are locked once nominations open.")
+    require(election, Action.EDIT_SETTINGS, N_("Contests are locked once nominations open."))
     contest = await get_contest(session, election, contest_id)
     values = check_contest(form)
     before = {name: getattr(contest, name) for name in values}
     for name, value in values.items():
         setattr(contest, name, value)
     if before != values:
-        await _audit(
+        await record_for_election(
             session,
-            election,
-            "contest.changed",
-            actor.email,
-            contest=contest.id,
-            before=before,
-            after=values,
+            election.id,
+            action="contest.changed",
+            actor=actor.email,
+            payload=_json_ready({"contest": contest.id, "before": before, "after": values}),
         )
     await session.commit()
     return contest
@@ -243,7 +240,7 @@ async def update_contest(
 async def announce(session: AsyncSession, actor: Account, election_id: int) -> Election:
     """Publish the timetable; from now on the clock opens and closes each window."""
     election = await get_as_officer(session, actor, election_id)
-    require(election, Action.ANNOUNCE, "Only a draft election can be announced.")
+    require(election, Action.ANNOUNCE, N_("Only a draft election can be announced."))
     if election.announced_at is not None:
         raise Conflict(_("This election has already been announced."))
     if not election.contests:
@@ -251,12 +248,12 @@ async def announce(session: AsyncSession, actor: Account, election_id: int) -> E
     if election.nominations_open_at < clock.now():
         raise Conflict(_("Nominations would open in the past. Move the timetable forward first."))
     election.announced_at = clock.now()
-    await _audit(
+    await record_for_election(
         session,
-        election,
-        "election.announced",
-        actor.email,
-        contests=[c.id for c in election.contests],
+        election.id,
+        action="election.announced",
+        actor=actor.email,
+        payload={"contests": [c.id for c in election.contests]},
     )
     await session.commit()
     return election
@@ -264,11 +261,17 @@ async def announce(session: AsyncSession, actor: Account, election_id: int) -> E
 
 async def cancel(session: AsyncSession, actor: Account, election_id: int, reason: str) -> Election:
     election = await get_as_officer(session, actor, election_id)
-    require(election, Action.CANCEL, "This election can no longer be cancelled.")
+    require(election, Action.CANCEL, N_("This election can no longer be cancelled."))
     if not reason.strip():
         raise InvalidInput({"reason": _("Give the reason for cancelling; it is published.")})
     election.cancelled_at, election.cancel_reason = clock.now(), reason.strip()
-    await _audit(session, election, "election.cancelled", actor.email, reason=reason.strip())
+    await record_for_election(
+        session,
+        election.id,
+        action="election.cancelled",
+        actor=actor.email,
+        payload={"reason": reason.strip()},
+    )
     await session.commit()
     return election
 
@@ -312,8 +315,12 @@ async def copy(
     ]
     session.add(election)
     await session.flush()
-    await _audit(
-        session, election, "election.copied", actor.email, source=source.id, shift_days=shift_days
+    await record_for_election(
+        session,
+        election.id,
+        action="election.copied",
+        actor=actor.email,
+        payload={"source": source.id, "shift_days": shift_days},
     )
     await session.commit()
     return election

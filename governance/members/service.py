@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +17,7 @@ from governance.accounts.models import User
 from governance.audit.service import record
 from governance.errors import InvalidInput, NotFound
 from governance.i18n import _
+from governance.members import rules
 from governance.members.models import Member, MemberStatus
 
 PAGE_SIZE = 50
@@ -64,25 +64,22 @@ def _collapse(text: str) -> str:
 def check_member(form: MemberForm) -> dict[str, Any]:
     """Clean values for the register, or InvalidInput naming each bad field."""
     problems: dict[str, str] = {}
-    number = form.membership_number.strip()
+    number = rules.membership_number(form.membership_number)
     if not number:
         problems["membership_number"] = _("Enter the membership number.")
     name = _collapse(form.name)
-    if not name:
+    if not rules.name_given(name):
         problems["name"] = _("Enter the member's name.")
-    email = form.email.strip().lower()
-    try:
-        email = validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
+    email = rules.email(form.email)
+    if email is None:
         problems["email"] = _("Enter an email address like name@example.org.")
-    if form.status not in {status.value for status in MemberStatus}:
+    if not rules.is_status(form.status):
         problems["status"] = _("Choose active, lapsed or suspended.")
     joined: date | None = None
-    if form.joined_on.strip():
-        try:
-            joined = date.fromisoformat(form.joined_on.strip())
-        except ValueError:
-            problems["joined_on"] = _("Enter the date as YYYY-MM-DD, for example 2024-09-01.")
+    try:
+        joined = rules.joined_on(form.joined_on)
+    except ValueError:
+        problems["joined_on"] = _("Enter the date as YYYY-MM-DD, for example 2024-09-01.")
     if problems:
         raise InvalidInput(problems)
     return {

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
+from governance.audit.service import record_for_election
 from governance.elections import service as elections
 from governance.elections.lifecycle import Action
 from governance.elections.models import BallotOrder, Contest, Election
@@ -27,7 +28,7 @@ from governance.i18n import N_, _
 from governance.members.models import Member
 from governance.nominations.models import Candidate, Nomination, NominationState, Review
 from governance.nominations.review import board, refuse_if_involved
-from governance.nominations.service import audit, require
+from governance.nominations.service import require
 from governance.nominations.statement import render_statement
 from governance.security.roles import Account
 
@@ -97,13 +98,13 @@ async def publish(session: AsyncSession, viewer: Account, election_id: int) -> E
     if election.ballot_order == BallotOrder.RANDOM.value:
         # Recorded before the draw (DESIGN invariant 8), so the order cannot be chosen by retrying.
         seed = secrets.token_hex(32)
-        await audit(
+        await record_for_election(
             session,
             election.id,
-            "candidates.seed_drawn",
-            viewer.email,
-            f"election:{election.id}",
-            seed=seed,
+            action="candidates.seed_drawn",
+            actor=viewer.email,
+            subject=f"election:{election.id}",
+            payload={"seed": seed},
         )
     now = clock.now()
     orders: dict[str, list[dict[str, object]]] = {}
@@ -138,15 +139,13 @@ async def publish(session: AsyncSession, viewer: Account, election_id: int) -> E
     except IntegrityError as error:  # a concurrent publish got there first
         await session.rollback()
         raise Conflict(_("The candidate list has already been published.")) from error
-    await audit(
+    await record_for_election(
         session,
         election.id,
-        "candidates.published",
-        viewer.email,
-        f"election:{election.id}",
-        ballot_order=election.ballot_order,
-        seed=seed,
-        order=orders,
+        action="candidates.published",
+        actor=viewer.email,
+        subject=f"election:{election.id}",
+        payload={"ballot_order": election.ballot_order, "seed": seed, "order": orders},
     )
     await session.commit()
     return election

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from governance import clock
+from governance.audit.service import record_for_election
 from governance.elections import service as elections
 from governance.elections.lifecycle import Action
 from governance.elections.models import Contest, Election
@@ -21,7 +22,7 @@ from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import N_, _
 from governance.members.models import Member
 from governance.nominations.models import Nomination, NominationState, Review, Support
-from governance.nominations.service import Progress, audit, progress, require
+from governance.nominations.service import Progress, progress, require
 from governance.nominations.supporters import OPEN_STATES
 from governance.notify.service import enqueue
 from governance.security.roles import Account
@@ -272,13 +273,13 @@ async def mark(
     if contest.contest.elected_unopposed_at is not None:
         raise Conflict(_("This contest has been declared elected unopposed."))
     if item.conflict is not None:
-        await audit(
+        await record_for_election(
             session,
             election.id,
-            "nomination.review_refused",
-            viewer.email,
-            f"nomination:{paper.id}",
-            reason="separation of duties",
+            action="nomination.review_refused",
+            actor=viewer.email,
+            subject=f"nomination:{paper.id}",
+            payload={"reason": "separation of duties"},
         )
         await session.commit()
         raise Forbidden(item.conflict)
@@ -288,13 +289,13 @@ async def mark(
         raise NotFound(_("This election has no nomination with this number."))
     nomination.review, nomination.review_reason = review.value, reason or None
     nomination.reviewed_by, nomination.reviewed_at = viewer.id, clock.now()
-    await audit(
+    await record_for_election(
         session,
         election.id,
-        f"nomination.reviewed_{review.value}",
-        viewer.email,
-        f"nomination:{nomination.id}",
-        reason=reason,
+        action=f"nomination.reviewed_{review.value}",
+        actor=viewer.email,
+        subject=f"nomination:{nomination.id}",
+        payload={"reason": reason},
     )
     await enqueue(
         session,
@@ -345,23 +346,22 @@ async def declare_unopposed(
         for e in contest.standing
         if e.nomination.review == Review.VALID.value
     ]
-    await audit(
+    await record_for_election(
         session,
         election.id,
-        "contest.elected_unopposed",
-        viewer.email,
-        f"contest:{contest_id}",
-        seats=contest.contest.seats,
-        elected=elected,
+        action="contest.elected_unopposed",
+        actor=viewer.email,
+        subject=f"contest:{contest_id}",
+        payload={"seats": contest.contest.seats, "elected": elected},
     )
     if all(c.contest.elected_unopposed_at is not None for c in found.contests):
         election.elected_unopposed_at = now
-        await audit(
+        await record_for_election(
             session,
             election.id,
-            "election.elected_unopposed",
-            viewer.email,
-            f"election:{election.id}",
+            action="election.elected_unopposed",
+            actor=viewer.email,
+            subject=f"election:{election.id}",
         )
     await session.commit()
     return contest.contest

@@ -10,15 +10,14 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
-from governance.audit.models import election_chain
-from governance.audit.service import record
+from governance.audit.service import record_for_election
 from governance.elections import lifecycle
 from governance.elections import service as elections
 from governance.elections.lifecycle import Action
@@ -70,20 +69,6 @@ class Photo:
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-async def audit(
-    session: AsyncSession, election_id: int, action: str, actor: str, subject: str, **payload: Any
-) -> None:
-    """One event in the election's own chain, in the caller's transaction."""
-    await record(
-        session,
-        action=action,
-        actor=actor,
-        subject=subject,
-        payload=payload,
-        chain=election_chain(election_id),
-    )
 
 
 def accepting(election: Election) -> bool:
@@ -308,17 +293,19 @@ async def nominate(
         # The unique key (contest, member) decides a concurrent double submit.
         await session.rollback()
         raise already_standing() from error
-    await audit(
+    await record_for_election(
         session,
         election.id,
-        "nomination.submitted",
-        account.email,
-        f"nomination:{nomination.id}",
-        contest=contest.id,
-        member=member.id,
-        statement_sha256=sha256(statement),
-        words=count_words(statement),
-        photo=jpeg is not None,
+        action="nomination.submitted",
+        actor=account.email,
+        subject=f"nomination:{nomination.id}",
+        payload={
+            "contest": contest.id,
+            "member": member.id,
+            "statement_sha256": sha256(statement),
+            "words": count_words(statement),
+            "photo": jpeg is not None,
+        },
     )
     await session.commit()
     return nomination
@@ -351,16 +338,18 @@ async def edit(
     if jpeg is not None or submission.remove_photo:
         nomination.photo = jpeg
     nomination.declaration_at = nomination.updated_at = clock.now()
-    await audit(
+    await record_for_election(
         session,
         election.id,
-        "nomination.edited",
-        account.email,
-        f"nomination:{nomination.id}",
-        statement_sha256=sha256(statement),
-        words=count_words(statement),
-        photo_replaced=jpeg is not None,
-        photo_removed=submission.remove_photo and jpeg is None,
+        action="nomination.edited",
+        actor=account.email,
+        subject=f"nomination:{nomination.id}",
+        payload={
+            "statement_sha256": sha256(statement),
+            "words": count_words(statement),
+            "photo_replaced": jpeg is not None,
+            "photo_removed": submission.remove_photo and jpeg is None,
+        },
     )
     await session.commit()
     return nomination
@@ -381,8 +370,12 @@ async def withdraw(session: AsyncSession, account: Account, nomination_id: int) 
     for support in nomination.supports:
         if support.state in (SupportState.REQUESTED.value, SupportState.CONFIRMED.value):
             support.state = SupportState.WITHDRAWN.value
-    await audit(
-        session, election.id, "nomination.withdrawn", account.email, f"nomination:{nomination.id}"
+    await record_for_election(
+        session,
+        election.id,
+        action="nomination.withdrawn",
+        actor=account.email,
+        subject=f"nomination:{nomination.id}",
     )
     await session.commit()
     return nomination

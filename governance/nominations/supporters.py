@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance import clock
+from governance.audit.service import record_for_election
 from governance.elections.lifecycle import Action
 from governance.elections.models import Contest, Election
 from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -27,7 +28,6 @@ from governance.nominations.models import (
 from governance.nominations.service import (
     accepting,
     announced_contest,
-    audit,
     failed_rule,
     own_member,
     own_nomination,
@@ -138,15 +138,13 @@ async def ask(
     await _lock_nomination(session, nomination.id)
     support = await _request(session, nomination.id, supporter.id, role)
     await _within_slots(session, election, nomination.id, role)
-    await audit(
+    await record_for_election(
         session,
         election.id,
-        "support.requested",
-        account.email,
-        f"nomination:{nomination.id}",
-        support=support.id,
-        member=supporter.id,
-        role=role,
+        action="support.requested",
+        actor=account.email,
+        subject=f"nomination:{nomination.id}",
+        payload={"support": support.id, "member": supporter.id, "role": role},
     )
     nominee = await own_member(session, account)
     await enqueue(
@@ -211,14 +209,13 @@ async def take_back(
     if support is None or support.state not in OPEN_STATES:
         raise NotFound(_("There is no open request with this number on your nomination."))
     support.state, support.responded_at = SupportState.WITHDRAWN.value, clock.now()
-    await audit(
+    await record_for_election(
         session,
         election.id,
-        "support.taken_back",
-        account.email,
-        f"nomination:{nomination.id}",
-        support=support.id,
-        member=support.member_id,
+        action="support.taken_back",
+        actor=account.email,
+        subject=f"nomination:{nomination.id}",
+        payload={"support": support.id, "member": support.member_id},
     )
     await session.commit()
 
@@ -278,15 +275,13 @@ async def decline(session: AsyncSession, account: Account, support_id: int) -> N
     election, _contest, nomination, support = await _asked(session, account, support_id)
     if not await _answer(session, support, SupportState.DECLINED):
         raise Conflict(_("You have already answered this request."))
-    await audit(
+    await record_for_election(
         session,
         election.id,
-        "support.declined",
-        account.email,
-        f"nomination:{nomination.id}",
-        support=support.id,
-        member=support.member_id,
-        role=support.role,
+        action="support.declined",
+        actor=account.email,
+        subject=f"nomination:{nomination.id}",
+        payload={"support": support.id, "member": support.member_id, "role": support.role},
     )
     await session.commit()
 
@@ -304,15 +299,13 @@ async def confirm(session: AsyncSession, account: Account, support_id: int) -> N
     if failure is not None:
         await session.rollback()
         raise Forbidden(_("You cannot confirm this support. %(rule)s") % {"rule": failure})
-    await audit(
+    await record_for_election(
         session,
         election.id,
-        "support.confirmed",
-        account.email,
-        f"nomination:{nomination.id}",
-        support=support.id,
-        member=support.member_id,
-        role=support.role,
+        action="support.confirmed",
+        actor=account.email,
+        subject=f"nomination:{nomination.id}",
+        payload={"support": support.id, "member": support.member_id, "role": support.role},
     )
     await session.commit()
 

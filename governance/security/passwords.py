@@ -8,12 +8,23 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from governance.i18n import _
 
 # RFC 9106 §4 second recommended option (64 MiB, t=3, p=4): argon2-cffi's default profile.
-_hasher = PasswordHasher(type=Type.ID)
+PRODUCTION_HASHER = PasswordHasher(type=Type.ID)
 MIN_PASSWORD_LENGTH = 12
 
 # A fixed hash to verify against when no account matches, so that a wrong email and a wrong
-# password take the same time and do not reveal which addresses have accounts.
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+# password take the same time and do not reveal which addresses have accounts. Made eagerly with
+# the hasher in use: verifying costs what the hash's own parameters say, and a first sign-in
+# that had to make it would stand out.
+_DUMMY_PASSWORD = "not a real password, only for timing"  # noqa: S105 - hashed, never used
+_hasher = PRODUCTION_HASHER
+_dummy_hash = _hasher.hash(_DUMMY_PASSWORD)
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Hash with other parameters from now on: the tests use argon2id at its cheapest, since
+    the production profile costs a large fraction of a second a hash and they make many accounts."""
+    global _hasher, _dummy_hash
+    _hasher, _dummy_hash = hasher, hasher.hash(_DUMMY_PASSWORD)
 
 
 def hash_password(password: str) -> str:
@@ -22,7 +33,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        _hasher.verify(password_hash or _DUMMY_HASH, password)
+        _hasher.verify(password_hash or _dummy_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
     return password_hash is not None

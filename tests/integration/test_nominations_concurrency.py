@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from web.test_nominations_arrange import NOW, STATEMENT, election, member, nominated
+from web.nominations_arrange import NOW, STATEMENT, election, member, nominated
 
 from governance.config import Settings
 from governance.db import create_engine

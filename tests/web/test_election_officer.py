@@ -12,10 +12,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from support import post_form
-from test_nominations_arrange import (
+from nominations_arrange import (
     CLOSED,
     NOW,
     OFFICER,
@@ -30,6 +27,9 @@ from test_nominations_arrange import (
     staff,
     verified_actions,
 )
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from support import post_form
 
 from governance.elections.models import Election
 from governance.nominations.models import Nomination

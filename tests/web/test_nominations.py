@@ -7,9 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from test_nominations_arrange import (
+from nominations_arrange import (
     CLOSED,
     OFFICER,
     STATEMENT,
@@ -23,6 +21,8 @@ from test_nominations_arrange import (
     verified_actions,
     with_account,
 )
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance.audit.models import AuditEvent
 from governance.nominations.models import Nomination

@@ -6,10 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from support import post_form
-from test_nominations_arrange import (
+from nominations_arrange import (
     CLOSED,
     OFFICER,
     as_user,
@@ -23,6 +20,9 @@ from test_nominations_arrange import (
     verified_actions,
     with_account,
 )
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from support import post_form
 
 from governance.elections.models import Election
 from governance.nominations.candidates import alphabetical, drawn

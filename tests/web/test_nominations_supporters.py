@@ -6,9 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from test_nominations_arrange import (
+from nominations_arrange import (
     CLOSED,
     answer,
     as_user,
@@ -20,6 +18,8 @@ from test_nominations_arrange import (
     verified_actions,
     with_account,
 )
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance.elections.models import Election
 from governance.members.models import Member

@@ -1,42 +1,28 @@
 """One CSV row checked against the register's rules, and the list of problems a dry run reports.
 
-Keys are normalised (membership number trimmed; email trimmed and lower-cased, as the register
-stores it; status lower-cased; dates parsed). Every other text cell is kept exactly as written:
+Keys are normalised by the register's own rules (``members/rules.py``: membership number trimmed;
+email trimmed and lower-cased, as the register stores it; dates parsed); status is lower-cased,
+since spreadsheets capitalise it. Every other text cell is kept exactly as written:
 text that looks like a formula or like HTML is only ever data (pages escape it, the export
 neutralises it), so altering it would only lose what the file said.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
-
 from governance.i18n import _
-from governance.members.models import MemberStatus
+from governance.members import rules
 from governance.members.register_file.columns import ColumnPlan
 
 PROBLEM_CAP = 1_000  # a million bad rows still give a report a person can read
-STATUSES = frozenset(status.value for status in MemberStatus)
-# Column widths in the ``members`` table (PostgreSQL enforces them; SQLite would not).
-LIMITS = {
-    "membership_number": 64, "name": 200, "email": 320,
-    "organisation": 200, "region": 120, "category": 120,
-}  # fmt: skip
 # Fields compared to decide whether a member changed; status is compared on its own because
 # a blank status cell means "leave it as it is".
 COMPARED = ("email", "joined_on", "name", "organisation", "region", "category")
 TEXT = ("name", "organisation", "region", "category")
 
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
-# A plain ASCII address that email-validator accepts unchanged; anything else goes to it (it
-# costs ~20 µs an address, which is most of the budget for a million rows).
-_PLAIN_EMAIL = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}")
-_SPECIAL_SUFFIXES = tuple("." + name for name in SPECIAL_USE_DOMAIN_NAMES)
 _CONTROL = {code: f"\\x{code:02x}" for code in (*range(32), 127)} | {9: "\\t", 10: "\\n", 13: "\\r"}
 
 
@@ -72,37 +58,6 @@ def shown(value: str, limit: int = 80) -> str:
     """A cell as a report shows it: short, with tabs and line breaks visible."""
     text = value if len(value) <= limit else value[: limit - 1] + "…"
     return text.translate(_CONTROL)
-
-
-def normalise_email(raw: str) -> str | None:
-    """The address as the register stores it, or None when it is not a valid address."""
-    text = raw.strip().lower()
-    local, _at, domain = text.partition("@")
-    if (
-        len(text) <= 254
-        and len(local) <= 64
-        and _PLAIN_EMAIL.fullmatch(text)
-        and not ("." + domain).endswith(_SPECIAL_SUFFIXES)
-        and (len(domain) <= 63 or max(map(len, domain.split("."))) <= 63)
-    ):
-        return text
-    try:
-        return validate_email(text, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        return None
-
-
-def parse_date(raw: str) -> date | None:
-    """YYYY-MM-DD, or DD/MM/YYYY as UK spreadsheets write dates; blank is no date."""
-    text = raw.strip()
-    if not text:
-        return None
-    if len(text) == 10 and text[4] == "-" and text[7] == "-":
-        return date.fromisoformat(text)
-    day, month, year = text.split("/")
-    if len(year) != 4:
-        raise ValueError(text)
-    return date(int(year), int(month), int(day))
 
 
 def fold(number: str) -> str:
@@ -151,9 +106,8 @@ class RowChecker:
         self.width = len(plan.headings)
         self.compared = compared_fields(plan)
         self.text = tuple((name, plan.fields[name]) for name in TEXT if name in plan.fields)
-        self.limited = tuple(
-            (plan.fields[name], limit) for name, limit in LIMITS.items() if name in plan.fields
-        )
+        limits = rules.LIMITS.items()
+        self.limited = tuple((plan.fields[name], n) for name, n in limits if name in plan.fields)
         self.number_at, self.email_at = plan.fields["membership_number"], plan.fields["email"]
         self.name_at = plan.fields["name"]
         self.status_at = plan.fields.get("status")
@@ -176,7 +130,7 @@ class RowChecker:
         self._lengths(line, cells)
         number = self._number(line, cells)
         email = self._email(line, cells)
-        if not cells[self.name_at].strip():
+        if not rules.name_given(cells[self.name_at]):
             self._problem(line, self.name_at, _("The name is empty."))
         text = {name: cells[index] for name, index in self.text}
         joined_on = self._joined_on(line, cells)
@@ -202,17 +156,17 @@ class RowChecker:
                 self._problem(line, index, message, cells[index])
 
     def _number(self, line: int, cells: list[str]) -> str:
-        number = cells[self.number_at].strip()
+        number = rules.membership_number(cells[self.number_at])
         if not number:
             self._problem(line, self.number_at, _("The membership number is empty."))
-        return number if len(number) <= LIMITS["membership_number"] else ""
+        return number if len(number) <= rules.LIMITS["membership_number"] else ""
 
     def _email(self, line: int, cells: list[str]) -> str:
         raw = cells[self.email_at]
         if not raw.strip():
             self._problem(line, self.email_at, _("The email address is empty."))
             return ""
-        email = normalise_email(raw)
+        email = rules.email(raw)
         if email is None:
             message = _('"%(value)s" is not a valid email address.') % {"value": shown(raw, 60)}
             self._problem(line, self.email_at, message, raw)
@@ -224,7 +178,7 @@ class RowChecker:
             return None
         raw = cells[self.joined_at]
         try:
-            return parse_date(raw)
+            return rules.joined_on(raw)
         except ValueError:
             message = _('"%(value)s" is not a date: write YYYY-MM-DD or DD/MM/YYYY.')
             self._problem(line, self.joined_at, message % {"value": shown(raw, 60)}, raw)
@@ -233,7 +187,7 @@ class RowChecker:
     def _status(self, line: int, cells: list[str]) -> str:
         raw = cells[self.status_at or 0]
         status = raw.strip().lower()
-        if status and status not in STATUSES:
+        if status and not rules.is_status(status):
             message = _('"%(value)s" is not a status: write active, lapsed or suspended.')
             self._problem(line, self.status_at or 0, message % {"value": shown(raw, 60)}, raw)
             return ""

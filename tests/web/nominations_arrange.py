@@ -1,4 +1,4 @@
-"""Arrangements shared by the nomination tests (no tests here): an announced election around a
+"""Arrangements shared by the nomination tests: an announced election around a
 fixed clock, members with accounts, staff, and the requests a browser would send."""
 
 from __future__ import annotations

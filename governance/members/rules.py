@@ -1,0 +1,56 @@
+"""What the register accepts in each field, and the form it stores it in.
+
+The register form (``service.check_member``) and the CSV import (``register_file/rows.py``) both
+call these rules, so a member typed in and a member read from a file are held to the same
+standard. Each caller words its own messages: a form speaks to the person typing, an import
+report points at a line and a column of a file.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from governance.accounts.service import checked_email
+from governance.members.models import MemberStatus
+
+STATUSES = frozenset(status.value for status in MemberStatus)
+# Column widths in the ``members`` table (PostgreSQL enforces them; SQLite would not).
+LIMITS = {
+    "membership_number": 64, "name": 200, "email": 320,
+    "organisation": 200, "region": 120, "category": 120,
+}  # fmt: skip
+
+
+def membership_number(raw: str) -> str:
+    """The number as stored: what surrounds it is not part of it. Empty means missing."""
+    return raw.strip()
+
+
+def name_given(raw: str) -> bool:
+    """A name of only spaces is no name."""
+    return bool(raw.strip())
+
+
+def email(raw: str) -> str | None:
+    """The address as the register stores it (as accounts do), or None when it is not valid."""
+    return checked_email(raw)
+
+
+def is_status(value: str) -> bool:
+    return value in STATUSES
+
+
+def joined_on(raw: str) -> date | None:
+    """YYYY-MM-DD, or DD/MM/YYYY as UK spreadsheets write dates; blank is no date.
+
+    Raises ValueError for anything else.
+    """
+    text = raw.strip()
+    if not text:
+        return None
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return date.fromisoformat(text)
+    day, month, year = text.split("/")
+    if len(year) != 4:
+        raise ValueError(text)
+    return date(int(year), int(month), int(day))
