@@ -118,7 +118,8 @@ _TIMELINE = [getattr(Election, name) for name in Schedule.__dataclass_fields__]
 
 
 async def _booth(session: AsyncSession, contest_id: int, member_id: int) -> _Booth:
-    mine = {"contest_id": Contest.id, "member_id": member_id}
+    on_roll = and_(Elector.contest_id == Contest.id, Elector.member_id == member_id)
+    marked = and_(Participation.contest_id == Contest.id, Participation.member_id == member_id)
     statement = (
         select(
             *_TIMELINE,
@@ -131,15 +132,15 @@ async def _booth(session: AsyncSession, contest_id: int, member_id: int) -> _Boo
         .join(Election, Election.id == Contest.election_id)
         .join(Body, Body.id == Election.body_id)
         .outerjoin(Roll, Roll.contest_id == Contest.id)
-        .outerjoin(Elector, and_(*(getattr(Elector, k) == v for k, v in mine.items())))
-        .outerjoin(Participation, and_(*(getattr(Participation, k) == v for k, v in mine.items())))
+        .outerjoin(Elector, on_roll)
+        .outerjoin(Participation, marked)
         .where(Contest.id == contest_id)
     )
     row = (await session.execute(statement)).one_or_none()
     if row is None:
         raise NotFound(_("There is no such contest."))
-    *timeline, zone, frozen, on_roll, voted_at = row
-    return _Booth(Schedule(*timeline), zone, bool(frozen), bool(on_roll), voted_at)
+    *timeline, zone, frozen, elector, voted_at = row
+    return _Booth(Schedule(*timeline), zone, bool(frozen), bool(elector), voted_at)
 
 
 async def cast(
