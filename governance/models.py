@@ -11,6 +11,7 @@ from governance.elections.models import Contest, Election
 from governance.members.models import Member
 from governance.nominations.models import Candidate, Nomination, Support
 from governance.notify.models import OutboxMessage
+from governance.voting.models import Ballot, Elector, Participation, Roll
 
 metadata = Base.metadata
 
@@ -19,14 +20,18 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "AuthSession",
+    "Ballot",
     "Body",
     "Candidate",
     "Contest",
     "Election",
+    "Elector",
     "LoginAttempt",
     "Member",
     "Nomination",
     "OutboxMessage",
+    "Participation",
+    "Roll",
     "RollChallenge",
     "SeatCategory",
     "SeatHolding",
