@@ -6,18 +6,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from governance import clock
-from governance.accounts.sessions import account
 from governance.bodies import service
 from governance.bodies.models import TenureEnd
 from governance.db import DBSession
 from governance.errors import InvalidInput
 from governance.security.guards import requires_role
 from governance.security.roles import Role
+from governance.web.dependencies import Viewer
 
 
 @dataclass
@@ -38,12 +38,12 @@ class BodyController(Controller):
     @post("/")
     async def create(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         data: URLEncodedBody[service.BodyForm],
     ) -> Response[Any]:
         try:
-            body = await service.create(db_session, account(request).email, data)
+            body = await service.create(db_session, viewer.email, data)
         except InvalidInput as error:
             await db_session.rollback()
             context = {
@@ -78,13 +78,13 @@ class BodyController(Controller):
     @post("/{body_id:int}/holdings")
     async def record_holding(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         body_id: FromPath[int],
         data: URLEncodedBody[service.HoldingForm],
     ) -> Response[Any]:
         try:
-            await service.record_holding(db_session, account(request).email, body_id, data)
+            await service.record_holding(db_session, viewer.email, body_id, data)
         except InvalidInput as error:
             await db_session.rollback()
             context = await self._body_page(
@@ -96,7 +96,7 @@ class BodyController(Controller):
     @post("/{body_id:int}/holdings/{holding_id:int}/end")
     async def end_holding(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         body_id: FromPath[int],
         holding_id: FromPath[int],
@@ -105,7 +105,7 @@ class BodyController(Controller):
         try:
             await service.end_holding(
                 db_session,
-                account(request).email,
+                viewer.email,
                 body_id,
                 holding_id,
                 data.ends_on,

@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
-from governance.accounts.sessions import account
 from governance.db import DBSession
 from governance.elections import officers, service
 from governance.errors import InvalidInput
 from governance.i18n import _
 from governance.security.guards import requires_role
 from governance.security.roles import Role
+from governance.web.dependencies import Viewer
 
 
 @dataclass
@@ -55,13 +55,13 @@ class ElectionOfficerController(Controller):
     @post("/")
     async def hand_over(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         data: URLEncodedBody[HandOverForm],
     ) -> Response[Any]:
         election_id, officer_id = _number(data.election_id), _number(data.officer_id)
         try:
-            await officers.hand_over(db_session, account(request), election_id, officer_id)
+            await officers.hand_over(db_session, viewer, election_id, officer_id)
         except InvalidInput as error:
             await db_session.rollback()
             context = await _page(db_session, form=data, errors=error.fields)

@@ -7,12 +7,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from governance import clock
-from governance.accounts.sessions import account
 from governance.audit import chain as chain_rules
 from governance.audit import service as audit
 from governance.audit.models import election_chain
@@ -26,6 +25,7 @@ from governance.errors import InvalidInput
 from governance.i18n import _
 from governance.security.guards import requires_role
 from governance.security.roles import Account, Role
+from governance.web.dependencies import Viewer
 
 RO_ONLY = [requires_role(Role.RETURNING_OFFICER)]
 MAX_SHIFT_DAYS = 3650
@@ -94,14 +94,14 @@ class ElectionController(Controller):
     @post("/", guards=RO_ONLY)
     async def create(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         data: URLEncodedBody[NewElectionForm],
     ) -> Response[Any]:
         settings = ElectionForm(**{f.name: getattr(data, f.name) for f in fields(ElectionForm)})
         body_id = int(data.body_id) if data.body_id.isdigit() and len(data.body_id) < 10 else 0
         try:
-            election = await service.create(db_session, account(request), body_id, settings)
+            election = await service.create(db_session, viewer, body_id, settings)
         except InvalidInput as error:
             context = await self._new_context(db_session, form=data, errors=error.fields)
             return Template("elections/edit.html", context=context, status_code=422)
@@ -109,16 +109,16 @@ class ElectionController(Controller):
 
     @get("/{election_id:int}", name="ro_election")
     async def election_page(
-        self, request: Request[Any, Any, Any], db_session: DBSession, election_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, election_id: FromPath[int]
     ) -> Template:
-        context = await _overview(db_session, election_id, account(request))
+        context = await _overview(db_session, election_id, viewer)
         return Template("elections/ro_election.html", context=context)
 
     @get("/{election_id:int}/edit", name="ro_election_edit", guards=RO_ONLY)
     async def edit_page(
-        self, request: Request[Any, Any, Any], db_session: DBSession, election_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, election_id: FromPath[int]
     ) -> Template:
-        election = await service.get_as_officer(db_session, account(request), election_id)
+        election = await service.get_as_officer(db_session, viewer, election_id)
         body = await service.body_of(db_session, election)
         context = {
             "election": election,
@@ -130,13 +130,13 @@ class ElectionController(Controller):
     @post("/{election_id:int}/edit", guards=RO_ONLY)
     async def edit(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         data: URLEncodedBody[ElectionForm],
     ) -> Response[Any]:
         try:
-            await service.update(db_session, account(request), election_id, data)
+            await service.update(db_session, viewer, election_id, data)
         except InvalidInput as error:
             await db_session.rollback()
             election = await service.get(db_session, election_id)
@@ -146,9 +146,9 @@ class ElectionController(Controller):
 
     @get("/{election_id:int}/contests/new", name="ro_contest_new", guards=RO_ONLY)
     async def new_contest_page(
-        self, request: Request[Any, Any, Any], db_session: DBSession, election_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, election_id: FromPath[int]
     ) -> Template:
-        election = await service.get_as_officer(db_session, account(request), election_id)
+        election = await service.get_as_officer(db_session, viewer, election_id)
         return Template(
             "elections/contest.html", context=_contest_context(election, None, ContestForm(), {})
         )
@@ -156,13 +156,13 @@ class ElectionController(Controller):
     @post("/{election_id:int}/contests", guards=RO_ONLY)
     async def add_contest(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         data: URLEncodedBody[ContestForm],
     ) -> Response[Any]:
         try:
-            await service.add_contest(db_session, account(request), election_id, data)
+            await service.add_contest(db_session, viewer, election_id, data)
         except InvalidInput as error:
             await db_session.rollback()
             election = await service.get(db_session, election_id)
@@ -175,12 +175,12 @@ class ElectionController(Controller):
     )
     async def contest_page(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         contest_id: FromPath[int],
     ) -> Template:
-        election = await service.get_as_officer(db_session, account(request), election_id)
+        election = await service.get_as_officer(db_session, viewer, election_id)
         contest = await service.get_contest(db_session, election, contest_id)
         form = ContestForm(
             name=contest.name,
@@ -197,16 +197,14 @@ class ElectionController(Controller):
     @post("/{election_id:int}/contests/{contest_id:int}/edit", guards=RO_ONLY)
     async def edit_contest(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         contest_id: FromPath[int],
         data: URLEncodedBody[ContestForm],
     ) -> Response[Any]:
         try:
-            await service.update_contest(
-                db_session, account(request), election_id, contest_id, data
-            )
+            await service.update_contest(db_session, viewer, election_id, contest_id, data)
         except InvalidInput as error:
             await db_session.rollback()
             election = await service.get(db_session, election_id)
@@ -217,32 +215,30 @@ class ElectionController(Controller):
 
     @post("/{election_id:int}/announce", guards=RO_ONLY)
     async def announce(
-        self, request: Request[Any, Any, Any], db_session: DBSession, election_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, election_id: FromPath[int]
     ) -> Redirect:
-        await service.announce(db_session, account(request), election_id)
+        await service.announce(db_session, viewer, election_id)
         return Redirect(f"/ro/elections/{election_id}", status_code=303)
 
     @post("/{election_id:int}/cancel", guards=RO_ONLY)
     async def cancel(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         data: URLEncodedBody[ReasonForm],
     ) -> Response[Any]:
         try:
-            await service.cancel(db_session, account(request), election_id, data.reason)
+            await service.cancel(db_session, viewer, election_id, data.reason)
         except InvalidInput as error:
-            context = await _overview(
-                db_session, election_id, account(request), cancel_errors=error.fields
-            )
+            context = await _overview(db_session, election_id, viewer, cancel_errors=error.fields)
             return Template("elections/ro_election.html", context=context, status_code=422)
         return Redirect(f"/ro/elections/{election_id}", status_code=303)
 
     @post("/{election_id:int}/copy", guards=RO_ONLY)
     async def copy(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         data: URLEncodedBody[CopyForm],
@@ -254,10 +250,10 @@ class ElectionController(Controller):
         except ValueError:
             message = _("Enter a whole number of days, at most %(max)d.") % {"max": MAX_SHIFT_DAYS}
             context = await _overview(
-                db_session, election_id, account(request), copy_errors={"shift_days": message}
+                db_session, election_id, viewer, copy_errors={"shift_days": message}
             )
             return Template("elections/ro_election.html", context=context, status_code=422)
-        election = await service.copy(db_session, account(request), election_id, days)
+        election = await service.copy(db_session, viewer, election_id, days)
         return Redirect(f"/ro/elections/{election.id}", status_code=303)
 
     @get("/{election_id:int}/audit.jsonl", name="ro_election_audit")

@@ -12,7 +12,6 @@ from litestar.params import FromPath, MultipartBody, URLEncodedBody
 from litestar.response import Stream, Template
 
 from governance import clock
-from governance.accounts.sessions import signed_in
 from governance.db import DBSession
 from governance.errors import InvalidInput
 from governance.i18n import _
@@ -21,6 +20,7 @@ from governance.members.register_file import service as importing
 from governance.members.register_file.columns import TARGETS, parse_mapping
 from governance.security.guards import requires_role
 from governance.security.roles import Role
+from governance.web.dependencies import Viewer
 
 UPLOAD_LIMIT = 512 * 1024 * 1024  # a million-row register is about 120 MB
 
@@ -86,16 +86,15 @@ class MemberFileController(Controller):
     @post("/import/{digest:str}/commit")
     async def commit(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         digest: FromPath[str],
         data: URLEncodedBody[ImportForm],
     ) -> Template:
-        user = signed_in(request)  # never None: the guard admits only signed-in admins
         path = uploads.kept(digest)
         try:
             report = await importing.commit_import(
-                db_session, path, actor=user.email if user else "", mapping=_mapping(data),
+                db_session, path, actor=viewer.email, mapping=_mapping(data),
                 lapse_absent=data.lapse_absent, expected_digest=digest,
             )  # fmt: skip
         except importing.ImportRefused as refused:
