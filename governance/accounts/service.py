@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +21,7 @@ from governance.errors import InvalidInput
 from governance.i18n import _
 from governance.security import passwords
 from governance.security.roles import Role
+from governance.web.forms import Problems, parse_email, parse_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,23 +31,11 @@ class NewAccount:
     password: str
 
 
-def normalise_email(raw: str) -> str:
-    return raw.strip().lower()
-
-
 def check_new_account(form: NewAccount) -> NewAccount:
     """Validate a new account's fields, naming each problem beside its field."""
-    problems: dict[str, str] = {}
-    email = normalise_email(form.email)
-    try:
-        email = validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        problems["email"] = _("Enter an email address like name@example.org.")
-    name = " ".join(form.name.split())
-    if not name:
-        problems["name"] = _("Enter your name.")
-    elif len(name) > 200:
-        problems["name"] = _("Use at most 200 characters.")
+    problems: Problems = {}
+    email = parse_email(form.email, "email", problems)
+    name = parse_text(form.name, "name", problems, User.name, required=_("Enter your name."))
     if problem := passwords.password_problem(form.password):
         problems["password"] = problem
     if problems:

@@ -29,7 +29,6 @@ from governance.accounts.models import (
     LoginAttempt,
     User,
 )
-from governance.accounts.service import normalise_email
 from governance.audit.service import record
 from governance.config import Settings
 from governance.errors import InvalidInput, TooManyAttempts
@@ -37,6 +36,7 @@ from governance.i18n import _
 from governance.security import passwords, tokens
 from governance.security.roles import Account
 from governance.web.dependencies import db_session_for, settings_of
+from governance.web.forms import normalise_email
 
 SESSION_PURPOSE = "session"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,25 +15,22 @@ from governance.accounts.models import (
     User,
     UserRole,
 )
-from governance.accounts.service import NewAccount, create_user, email_taken, normalise_email
+from governance.accounts.service import NewAccount, create_user, email_taken
 from governance.audit.service import record
 from governance.config import Settings
 from governance.errors import InvalidInput
 from governance.i18n import _
 from governance.notify.service import enqueue
 from governance.security.roles import ROLE_NAMES, STAFF_ROLES, Account, Role
+from governance.web.forms import Problems, parse_email
 
 
 async def invite_staff(
     session: AsyncSession, settings: Settings, inviter: Account, email: str, role: str
 ) -> str:
     """An admin invites a staff member by one-time link; returns the token for the link."""
-    problems: dict[str, str] = {}
-    try:
-        address = validate_email(normalise_email(email), check_deliverability=False)
-        email = address.normalized.lower()
-    except EmailNotValidError:
-        problems["email"] = _("Enter an email address like name@example.org.")
+    problems: Problems = {}
+    email = parse_email(email, "email", problems)
     if role not in {r.value for r in STAFF_ROLES}:
         problems["role"] = _("Choose admin, returning officer or scrutineer.")
     if not problems and await email_taken(session, email):

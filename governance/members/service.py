@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +17,7 @@ from governance.audit.service import record
 from governance.errors import InvalidInput, NotFound
 from governance.i18n import _
 from governance.members.models import Member, MemberStatus
+from governance.web.forms import Problems, parse_date, parse_email, parse_text
 
 PAGE_SIZE = 50
 
@@ -63,38 +62,33 @@ def _collapse(text: str) -> str:
 
 def check_member(form: MemberForm) -> dict[str, Any]:
     """Clean values for the register, or InvalidInput naming each bad field."""
-    problems: dict[str, str] = {}
-    number = form.membership_number.strip()
-    if not number:
-        problems["membership_number"] = _("Enter the membership number.")
-    name = _collapse(form.name)
-    if not name:
-        problems["name"] = _("Enter the member's name.")
-    email = form.email.strip().lower()
-    try:
-        email = validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        problems["email"] = _("Enter an email address like name@example.org.")
+    problems: Problems = {}
+    values: dict[str, Any] = {
+        "membership_number": parse_text(
+            form.membership_number,
+            "membership_number",
+            problems,
+            Member.membership_number,
+            required=_("Enter the membership number."),
+            single_line=False,
+        ),
+        "name": parse_text(
+            form.name, "name", problems, Member.name, required=_("Enter the member's name.")
+        ),
+        "email": parse_email(form.email, "email", problems),
+        "organisation": parse_text(
+            form.organisation, "organisation", problems, Member.organisation
+        ),
+        "region": parse_text(form.region, "region", problems, Member.region),
+        "category": parse_text(form.category, "category", problems, Member.category),
+        "status": form.status,
+        "joined_on": parse_date(form.joined_on, "joined_on", problems),
+    }
     if form.status not in {status.value for status in MemberStatus}:
         problems["status"] = _("Choose active, lapsed or suspended.")
-    joined: date | None = None
-    if form.joined_on.strip():
-        try:
-            joined = date.fromisoformat(form.joined_on.strip())
-        except ValueError:
-            problems["joined_on"] = _("Enter the date as YYYY-MM-DD, for example 2024-09-01.")
     if problems:
         raise InvalidInput(problems)
-    return {
-        "membership_number": number,
-        "name": name,
-        "email": email,
-        "organisation": _collapse(form.organisation),
-        "region": _collapse(form.region),
-        "category": _collapse(form.category),
-        "status": form.status,
-        "joined_on": joined,
-    }
+    return values
 
 
 def _filtered(query: MemberQuery) -> Select[Member]:
