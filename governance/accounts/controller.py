@@ -22,6 +22,7 @@ from governance.errors import InvalidInput, TooManyAttempts
 from governance.security.guards import requires_role
 from governance.security.roles import STAFF_ROLES, Role
 from governance.web.dependencies import AppSettings, Viewer, Visitor
+from governance.web.forms import form_errors
 
 
 @dataclass
@@ -115,8 +116,8 @@ class AccountController(Controller):
         try:
             await links.complete_setup(db_session, settings, token, form)
         except InvalidInput as error:
-            context = {"token": token, "form": data, "errors": error.fields}
-            return Template("accounts/setup.html", context=context, status_code=422)
+            context = {"token": token, "form": data}
+            return await form_errors(db_session, error, "accounts/setup.html", context)
         return Redirect("/login?created=1", status_code=303)
 
     @get("/invitations/{token:str}", name="invitation")
@@ -139,10 +140,12 @@ class AccountController(Controller):
         try:
             await staff.accept_invitation(db_session, settings, token, data.name, data.password)
         except InvalidInput as error:
-            await db_session.rollback()
-            link = await links.find_link(db_session, settings, LinkPurpose.STAFF_INVITE, token)
-            context = {"token": token, "link": link, "form": data, "errors": error.fields}
-            return Template("accounts/invitation.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                link = await links.find_link(db_session, settings, LinkPurpose.STAFF_INVITE, token)
+                return {"token": token, "link": link, "form": data}
+
+            return await form_errors(db_session, error, "accounts/invitation.html", page)
         return Redirect("/login?created=1", status_code=303)
 
 
@@ -175,8 +178,9 @@ class StaffController(Controller):
         try:
             token = await staff.invite_staff(db_session, settings, viewer, data.email, data.role)
         except InvalidInput as error:
-            context = await self._page(db_session, form=data, errors=error.fields)
-            return Template("accounts/staff.html", context=context, status_code=422)
+            return await form_errors(
+                db_session, error, "accounts/staff.html", lambda: self._page(db_session, form=data)
+            )
         link = f"{settings.base_url}/invitations/{token}"
         context = await self._page(db_session, new_link=link, invited=data.email)
         return Template("accounts/staff.html", context=context)

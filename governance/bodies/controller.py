@@ -18,6 +18,7 @@ from governance.errors import InvalidInput
 from governance.security.guards import requires_role
 from governance.security.roles import Role
 from governance.web.dependencies import Viewer
+from governance.web.forms import form_errors
 
 
 @dataclass
@@ -26,13 +27,17 @@ class EndForm:
     end_reason: str = ""
 
 
+async def _bodies_page(db_session: DBSession, form: service.BodyForm) -> dict[str, Any]:
+    return {"bodies": await service.bodies(db_session), "form": form}
+
+
 class BodyController(Controller):
     path = "/admin/bodies"
     guards = [requires_role(Role.ADMIN)]  # noqa: RUF012 - Litestar reads the class attribute
 
     @get("/", name="bodies")
     async def list_page(self, db_session: DBSession) -> Template:
-        context = {"bodies": await service.bodies(db_session), "form": service.BodyForm()}
+        context = await _bodies_page(db_session, service.BodyForm())
         return Template("bodies/bodies.html", context=context)
 
     @post("/")
@@ -45,13 +50,9 @@ class BodyController(Controller):
         try:
             body = await service.create(db_session, viewer.email, data)
         except InvalidInput as error:
-            await db_session.rollback()
-            context = {
-                "bodies": await service.bodies(db_session),
-                "form": data,
-                "errors": error.fields,
-            }
-            return Template("bodies/bodies.html", context=context, status_code=422)
+            return await form_errors(
+                db_session, error, "bodies/bodies.html", lambda: _bodies_page(db_session, data)
+            )
         return Redirect(f"/admin/bodies/{body.id}", status_code=303)
 
     async def _body_page(
@@ -86,11 +87,12 @@ class BodyController(Controller):
         try:
             await service.record_holding(db_session, viewer.email, body_id, data)
         except InvalidInput as error:
-            await db_session.rollback()
-            context = await self._body_page(
-                db_session, body_id, clock.now().date(), form=data, errors=error.fields
+            return await form_errors(
+                db_session,
+                error,
+                "bodies/body.html",
+                lambda: self._body_page(db_session, body_id, clock.now().date(), form=data),
             )
-            return Template("bodies/body.html", context=context, status_code=422)
         return Redirect(f"/admin/bodies/{body_id}", status_code=303)
 
     @post("/{body_id:int}/holdings/{holding_id:int}/end")
@@ -112,13 +114,11 @@ class BodyController(Controller):
                 data.end_reason,
             )
         except InvalidInput as error:
-            await db_session.rollback()
-            context = await self._body_page(
+            return await form_errors(
                 db_session,
-                body_id,
-                clock.now().date(),
-                end_errors=error.fields,
-                ending=holding_id,
+                error,
+                "bodies/body.html",
+                lambda: self._body_page(db_session, body_id, clock.now().date(), ending=holding_id),
+                errors_key="end_errors",
             )
-            return Template("bodies/body.html", context=context, status_code=422)
         return Redirect(f"/admin/bodies/{body_id}", status_code=303)

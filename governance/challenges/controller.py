@@ -17,6 +17,7 @@ from governance.members.service import MemberForm
 from governance.security.guards import requires_role
 from governance.security.roles import Account, Role
 from governance.web.dependencies import Viewer
+from governance.web.forms import form_errors
 
 
 @dataclass
@@ -28,6 +29,13 @@ class ChallengeForm:
 class DecisionForm(MemberForm):
     decision: str = ""
     outcome: str = ""
+
+
+async def _decision_page(
+    db_session: DBSession, challenge_id: int, form: DecisionForm
+) -> dict[str, Any]:
+    challenge, member = await service.open_challenge(db_session, challenge_id)
+    return {"challenge": challenge, "member": member, "form": form, "errors": {}}
 
 
 class RollCheckController(Controller):
@@ -59,8 +67,12 @@ class RollCheckController(Controller):
         try:
             await service.lodge(db_session, viewer, data.reason)
         except InvalidInput as error:
-            context = await self._page(viewer, db_session, errors=error.fields, form=data)
-            return Template("challenges/roll_check.html", context=context, status_code=422)
+            return await form_errors(
+                db_session,
+                error,
+                "challenges/roll_check.html",
+                lambda: self._page(viewer, db_session, form=data),
+            )
         return Redirect("/account", status_code=303)
 
 
@@ -74,11 +86,11 @@ class ChallengeQueueController(Controller):
 
     @get("/{challenge_id:int}", name="challenge")
     async def decide_page(self, db_session: DBSession, challenge_id: FromPath[int]) -> Template:
-        challenge, member = await service.open_challenge(db_session, challenge_id)
+        _challenge, member = await service.open_challenge(db_session, challenge_id)
         values = member.snapshot()
         values["joined_on"] = values["joined_on"] or ""
         form = DecisionForm(**{k: v for k, v in values.items() if k != "attributes"})
-        context = {"challenge": challenge, "member": member, "form": form, "errors": {}}
+        context = await _decision_page(db_session, challenge_id, form)
         return Template("challenges/decide.html", context=context)
 
     @post("/{challenge_id:int}")
@@ -98,13 +110,10 @@ class ChallengeQueueController(Controller):
             else:
                 await service.reject(db_session, viewer, challenge_id, data.decision)
         except InvalidInput as error:
-            await db_session.rollback()
-            challenge, member = await service.open_challenge(db_session, challenge_id)
-            context = {
-                "challenge": challenge,
-                "member": member,
-                "form": data,
-                "errors": error.fields,
-            }
-            return Template("challenges/decide.html", context=context, status_code=422)
+            return await form_errors(
+                db_session,
+                error,
+                "challenges/decide.html",
+                lambda: _decision_page(db_session, challenge_id, data),
+            )
         return Redirect("/admin/challenges", status_code=303)

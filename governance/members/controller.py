@@ -24,10 +24,11 @@ from governance.config import Settings
 from governance.db import DBSession
 from governance.errors import InvalidInput
 from governance.members import activation, service
-from governance.members.models import Member, MemberStatus
+from governance.members.models import MemberStatus
 from governance.security.guards import requires_role
 from governance.security.roles import Role
 from governance.web.dependencies import AppSettings, Viewer
+from governance.web.forms import form_errors
 
 
 @dataclass
@@ -69,8 +70,8 @@ class MemberController(Controller):
         try:
             member = await service.add(db_session, viewer.email, data)
         except InvalidInput as error:
-            context = {"form": data, "member": None, "errors": error.fields}
-            return Template("members/edit.html", context=context, status_code=422)
+            context = {"form": data, "member": None}
+            return await form_errors(db_session, error, "members/edit.html", context)
         return Redirect(f"/admin/members/{member.id}", status_code=303)
 
     @get("/{member_id:int}", name="member")
@@ -109,10 +110,11 @@ class MemberController(Controller):
         try:
             await service.edit(db_session, viewer.email, member_id, data)
         except InvalidInput as error:
-            await db_session.rollback()
-            member = await service.get(db_session, member_id)
-            context = {"form": data, "member": member, "errors": error.fields}
-            return Template("members/edit.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                return {"form": data, "member": await service.get(db_session, member_id)}
+
+            return await form_errors(db_session, error, "members/edit.html", page)
         return Redirect(f"/admin/members/{member_id}", status_code=303)
 
     @post("/{member_id:int}/status")
@@ -134,14 +136,13 @@ class MemberController(Controller):
                 data.reason,
             )
         except InvalidInput as error:
-            member = await service.get(db_session, member_id)
-            context = {
-                "member": member,
-                "errors": error.fields,
-                "form": asdict(data),
-                "has_account": await service.has_account(db_session, member),
-            }
-            return Template("members/member.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                member = await service.get(db_session, member_id)
+                has_account = await service.has_account(db_session, member)
+                return {"member": member, "form": asdict(data), "has_account": has_account}
+
+            return await form_errors(db_session, error, "members/member.html", page)
         return Redirect(f"/admin/members/{member_id}", status_code=303)
 
 
@@ -158,13 +159,13 @@ class PasswordForm:
     password: str = ""
 
 
-async def _activation_form(
-    db_session: AsyncSession, token: str, member: Member, errors: dict[str, str] | None = None
-) -> Template:
+async def _activation_page(
+    db_session: AsyncSession, settings: Settings, token: str
+) -> dict[str, Any]:
     """New password, or, when an account already uses the address, that account's password."""
+    member = await activation.activation_member(db_session, settings, token)
     existing = await activation.account_for(db_session, member) is not None
-    context = {"token": token, "member": member, "existing": existing, "errors": errors or {}}
-    return Template("accounts/activate.html", context=context, status_code=422 if errors else 200)
+    return {"token": token, "member": member, "existing": existing, "errors": {}}
 
 
 LinkRequest = Callable[[AsyncSession, Settings, str], Awaitable[None]]
@@ -208,8 +209,8 @@ class MemberAccessController(Controller):
     async def activation_page(
         self, settings: AppSettings, db_session: DBSession, token: FromPath[str]
     ) -> Template:
-        member = await activation.activation_member(db_session, settings, token)
-        return await _activation_form(db_session, token, member)
+        context = await _activation_page(db_session, settings, token)
+        return Template("accounts/activate.html", context=context)
 
     @post("/activate/{token:str}")
     async def activate(
@@ -225,9 +226,12 @@ class MemberAccessController(Controller):
                 db_session, settings, token, data.password, client_address(request)
             )
         except InvalidInput as error:
-            await db_session.rollback()
-            member = await activation.activation_member(db_session, settings, token)
-            return await _activation_form(db_session, token, member, error.fields)
+            return await form_errors(
+                db_session,
+                error,
+                "accounts/activate.html",
+                lambda: _activation_page(db_session, settings, token),
+            )
         return Redirect("/login?created=1", status_code=303)
 
     @get("/login/link", name="sign_in_link_request")

@@ -22,6 +22,7 @@ from governance.nominations.statement import MAX_CHARACTERS, count_words
 from governance.security.guards import requires_role
 from governance.security.roles import Account, Role
 from governance.web.dependencies import AppSettings, Viewer, Visitor
+from governance.web.forms import form_errors
 
 RO_ONLY = [requires_role(Role.RETURNING_OFFICER)]
 AnyRequest = Request[Any, Any, Any]
@@ -122,10 +123,12 @@ class MemberNominationController(Controller):
         try:
             done = await service.nominate(db_session, viewer, contest_id, await _submission(data))
         except InvalidInput as error:
-            context = await self._form(
-                viewer, db_session, contest_id, statement=data.statement, errors=error.fields
+            return await form_errors(
+                db_session,
+                error,
+                "nominations/form.html",
+                lambda: self._form(viewer, db_session, contest_id, statement=data.statement),
             )
-            return Template("nominations/form.html", context=context, status_code=422)
         return _see_other(f"/my/nominations/{done.id}")
 
     @post("/word-count/{contest_id:int}")
@@ -206,8 +209,12 @@ class MemberNominationController(Controller):
                 base_url=settings.base_url,
             )
         except InvalidInput as error:
-            context = await self._page(viewer, db_session, nomination_id, errors=error.fields)
-            return Template("nominations/nomination.html", context=context, status_code=422)
+            return await form_errors(
+                db_session,
+                error,
+                "nominations/nomination.html",
+                lambda: self._page(viewer, db_session, nomination_id),
+            )
         return _see_other(f"/my/nominations/{nomination_id}")
 
     @post("/{nomination_id:int}/supporters/{support_id:int}/take-back")
@@ -242,17 +249,14 @@ class MemberNominationController(Controller):
         try:
             await service.edit(db_session, viewer, nomination_id, await _submission(data))
         except InvalidInput as error:
-            await db_session.rollback()
-            _e, contest, _n = await service.own_nomination(db_session, viewer, nomination_id)
-            context = await self._form(
-                viewer,
-                db_session,
-                contest.id,
-                nomination_id,
-                statement=data.statement,
-                errors=error.fields,
-            )
-            return Template("nominations/form.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                _e, contest, _n = await service.own_nomination(db_session, viewer, nomination_id)
+                return await self._form(
+                    viewer, db_session, contest.id, nomination_id, statement=data.statement
+                )
+
+            return await form_errors(db_session, error, "nominations/form.html", page)
         return _see_other(f"/my/nominations/{nomination_id}")
 
     @post("/{nomination_id:int}/withdraw")
@@ -346,11 +350,12 @@ class ReviewController(Controller):
                 db_session, viewer, election_id, nomination_id, data.outcome, data.reason
             )
         except InvalidInput as error:
-            await db_session.rollback()
-            context = await self._one(
-                viewer, db_session, election_id, nomination_id, form=data, errors=error.fields
+            return await form_errors(
+                db_session,
+                error,
+                "nominations/review_one.html",
+                lambda: self._one(viewer, db_session, election_id, nomination_id, form=data),
             )
-            return Template("nominations/review_one.html", context=context, status_code=422)
         return _see_other(f"/ro/elections/{election_id}/nominations")
 
     @post("/contests/{contest_id:int}/unopposed", guards=RO_ONLY)

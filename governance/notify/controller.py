@@ -11,12 +11,14 @@ from litestar.response import Redirect, Template
 
 from governance.config import Settings
 from governance.db import DBSession
+from governance.errors import InvalidInput
 from governance.i18n import N_
 from governance.notify import service
 from governance.notify.models import OutboxState
 from governance.security.guards import requires_role
 from governance.security.roles import Role
 from governance.web.dependencies import AppSettings, Viewer
+from governance.web.forms import form_errors
 
 STATE_LABELS = {  # marked for extraction; translated where shown
     OutboxState.PENDING.value: N_("Waiting"),
@@ -94,8 +96,10 @@ class OutboxController(Controller):
                 db_session, settings, to=data.email, actor=viewer.email
             )
         except service.UndeliverableAddress as error:
-            await db_session.rollback()
-            context = await self._list(settings, db_session, None)
-            context.update(form=data, errors={"email": error.message})
-            return Template("notify/outbox.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                return {**await self._list(settings, db_session, None), "form": data}
+
+            refused = InvalidInput({"email": error.message})
+            return await form_errors(db_session, refused, "notify/outbox.html", page)
         return Redirect(f"/admin/outbox/{queued.id}", status_code=303)

@@ -16,6 +16,7 @@ from governance.audit import chain as chain_rules
 from governance.audit import service as audit
 from governance.audit.models import election_chain
 from governance.bodies import service as bodies
+from governance.bodies.models import Body
 from governance.counting.methods import METHODS
 from governance.db import DBSession
 from governance.elections import lifecycle, service
@@ -26,6 +27,7 @@ from governance.i18n import _
 from governance.security.guards import requires_role
 from governance.security.roles import Account, Role
 from governance.web.dependencies import Viewer
+from governance.web.forms import Problems, form_errors, parse_id, parse_int
 
 RO_ONLY = [requires_role(Role.RETURNING_OFFICER)]
 MAX_SHIFT_DAYS = 3650
@@ -98,13 +100,17 @@ class ElectionController(Controller):
         db_session: DBSession,
         data: URLEncodedBody[NewElectionForm],
     ) -> Response[Any]:
-        settings = ElectionForm(**{f.name: getattr(data, f.name) for f in fields(ElectionForm)})
-        body_id = int(data.body_id) if data.body_id.isdigit() and len(data.body_id) < 10 else 0
+        form = ElectionForm(**{f.name: getattr(data, f.name) for f in fields(ElectionForm)})
+        body_id = parse_id(data.body_id, Body.id)
         try:
-            election = await service.create(db_session, viewer, body_id, settings)
+            election = await service.create(db_session, viewer, body_id, form)
         except InvalidInput as error:
-            context = await self._new_context(db_session, form=data, errors=error.fields)
-            return Template("elections/edit.html", context=context, status_code=422)
+            return await form_errors(
+                db_session,
+                error,
+                "elections/edit.html",
+                lambda: self._new_context(db_session, form=data),
+            )
         return Redirect(f"/ro/elections/{election.id}", status_code=303)
 
     @get("/{election_id:int}", name="ro_election")
@@ -138,10 +144,11 @@ class ElectionController(Controller):
         try:
             await service.update(db_session, viewer, election_id, data)
         except InvalidInput as error:
-            await db_session.rollback()
-            election = await service.get(db_session, election_id)
-            context = {"election": election, "form": data, "errors": error.fields}
-            return Template("elections/edit.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                return {"election": await service.get(db_session, election_id), "form": data}
+
+            return await form_errors(db_session, error, "elections/edit.html", page)
         return Redirect(f"/ro/elections/{election_id}", status_code=303)
 
     @get("/{election_id:int}/contests/new", name="ro_contest_new", guards=RO_ONLY)
@@ -164,10 +171,12 @@ class ElectionController(Controller):
         try:
             await service.add_contest(db_session, viewer, election_id, data)
         except InvalidInput as error:
-            await db_session.rollback()
-            election = await service.get(db_session, election_id)
-            context = _contest_context(election, None, data, error.fields)
-            return Template("elections/contest.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                election = await service.get(db_session, election_id)
+                return _contest_context(election, None, data, {})
+
+            return await form_errors(db_session, error, "elections/contest.html", page)
         return Redirect(f"/ro/elections/{election_id}", status_code=303)
 
     @get(
@@ -206,11 +215,13 @@ class ElectionController(Controller):
         try:
             await service.update_contest(db_session, viewer, election_id, contest_id, data)
         except InvalidInput as error:
-            await db_session.rollback()
-            election = await service.get(db_session, election_id)
-            contest = await service.get_contest(db_session, election, contest_id)
-            context = _contest_context(election, contest, data, error.fields)
-            return Template("elections/contest.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                election = await service.get(db_session, election_id)
+                contest = await service.get_contest(db_session, election, contest_id)
+                return _contest_context(election, contest, data, {})
+
+            return await form_errors(db_session, error, "elections/contest.html", page)
         return Redirect(f"/ro/elections/{election_id}", status_code=303)
 
     @post("/{election_id:int}/announce", guards=RO_ONLY)
@@ -231,8 +242,13 @@ class ElectionController(Controller):
         try:
             await service.cancel(db_session, viewer, election_id, data.reason)
         except InvalidInput as error:
-            context = await _overview(db_session, election_id, viewer, cancel_errors=error.fields)
-            return Template("elections/ro_election.html", context=context, status_code=422)
+            return await form_errors(
+                db_session,
+                error,
+                "elections/ro_election.html",
+                lambda: _overview(db_session, election_id, viewer),
+                errors_key="cancel_errors",
+            )
         return Redirect(f"/ro/elections/{election_id}", status_code=303)
 
     @post("/{election_id:int}/copy", guards=RO_ONLY)
@@ -243,16 +259,24 @@ class ElectionController(Controller):
         election_id: FromPath[int],
         data: URLEncodedBody[CopyForm],
     ) -> Response[Any]:
-        try:
-            days = int(data.shift_days)
-            if abs(days) > MAX_SHIFT_DAYS:
-                raise ValueError(days)
-        except ValueError:
-            message = _("Enter a whole number of days, at most %(max)d.") % {"max": MAX_SHIFT_DAYS}
-            context = await _overview(
-                db_session, election_id, viewer, copy_errors={"shift_days": message}
+        problems: Problems = {}
+        message = _("Enter a whole number of days, at most %(max)d.") % {"max": MAX_SHIFT_DAYS}
+        days = parse_int(
+            data.shift_days,
+            "shift_days",
+            problems,
+            minimum=-MAX_SHIFT_DAYS,
+            maximum=MAX_SHIFT_DAYS,
+            message=message,
+        )
+        if days is None:
+            return await form_errors(
+                db_session,
+                InvalidInput(problems),
+                "elections/ro_election.html",
+                lambda: _overview(db_session, election_id, viewer),
+                errors_key="copy_errors",
             )
-            return Template("elections/ro_election.html", context=context, status_code=422)
         election = await service.copy(db_session, viewer, election_id, days)
         return Redirect(f"/ro/elections/{election.id}", status_code=303)
 

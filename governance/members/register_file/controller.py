@@ -21,6 +21,7 @@ from governance.members.register_file.columns import TARGETS, parse_mapping
 from governance.security.guards import requires_role
 from governance.security.roles import Role
 from governance.web.dependencies import Viewer
+from governance.web.forms import form_errors
 
 UPLOAD_LIMIT = 512 * 1024 * 1024  # a million-row register is about 120 MB
 
@@ -66,8 +67,8 @@ class MemberFileController(Controller):
     @post("/import", request_max_body_size=UPLOAD_LIMIT)
     async def upload(self, db_session: DBSession, data: MultipartBody[UploadForm]) -> Template:
         if data.file is None or not data.file.filename:
-            errors = {"file": _("Choose a CSV file to upload.")}
-            return Template("members/import.html", context={"errors": errors}, status_code=422)
+            missing = InvalidInput({"file": _("Choose a CSV file to upload.")})
+            return await form_errors(db_session, missing, "members/import.html", {})
         try:
             digest = await uploads.keep(data.file)
         finally:
