@@ -17,6 +17,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar_htmx import HTMXPlugin
 
 from governance.accounts.controller import (
     AccountController,
@@ -101,7 +102,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CandidateListController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
-        plugins=[SQLAlchemyPlugin(config=alchemy), StructlogPlugin(config=structlog_config)],
+        # HTMXPlugin makes every request an HTMXRequest: ``request.htmx`` tells a handler to answer
+        # with one block of its page (jinja2-fragments' HTMXBlockTemplate).
+        plugins=[
+            SQLAlchemyPlugin(config=alchemy),
+            StructlogPlugin(config=structlog_config),
+            HTMXPlugin(),
+        ],
         middleware=[SecurityHeadersMiddleware(), AUTHENTICATION],
         dependencies=dependencies(settings),
         csrf_config=CSRFConfig(

@@ -14,16 +14,15 @@ from governance.accounts import links, service, sessions, staff
 from governance.accounts.models import LinkPurpose
 from governance.accounts.sessions import (
     SESSION_COOKIE,
-    account,
     client_address,
-    signed_in,
     start_browser_session,
 )
 from governance.db import DBSession
 from governance.errors import InvalidInput, TooManyAttempts
 from governance.security.guards import requires_role
 from governance.security.roles import STAFF_ROLES, Role
-from governance.web.dependencies import settings_of
+from governance.web.dependencies import AppSettings, Viewer, Visitor
+from governance.web.forms import form_errors
 
 
 @dataclass
@@ -66,11 +65,11 @@ class AccountController(Controller):
     @post("/login")
     async def login(
         self,
+        settings: AppSettings,
         request: Request[Any, Any, Any],
         db_session: DBSession,
         data: URLEncodedBody[SignInForm],
     ) -> Response[Any]:
-        settings = settings_of(request.app)
         context = {"next": _safe_next(data.next), "email": data.email, "created": False}
         try:
             user = await sessions.authenticate(
@@ -79,45 +78,52 @@ class AccountController(Controller):
         except (sessions.SignInFailed, TooManyAttempts) as error:
             context["error"] = error.message
             return Template("accounts/login.html", context=context, status_code=error.status_code)
-        return await start_browser_session(request, db_session, user, _safe_next(data.next))
+        return await start_browser_session(
+            request, db_session, settings, user, _safe_next(data.next)
+        )
 
     @post("/logout")
-    async def logout(self, request: Request[Any, Any, Any], db_session: DBSession) -> Redirect:
-        user, token = signed_in(request), request.scope.get("auth")
-        if user is not None and token:
-            await sessions.end_session(db_session, settings_of(request.app), user, token)
+    async def logout(
+        self,
+        visitor: Visitor,
+        settings: AppSettings,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+    ) -> Redirect:
+        token = request.scope.get("auth")
+        if visitor is not None and token:
+            await sessions.end_session(db_session, settings, visitor, token)
         response = Redirect("/", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
 
     @get("/setup/{token:str}", name="setup")
     async def setup_page(
-        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
+        self, settings: AppSettings, db_session: DBSession, token: FromPath[str]
     ) -> Template:
-        await links.find_link(db_session, settings_of(request.app), LinkPurpose.SETUP, token)
+        await links.find_link(db_session, settings, LinkPurpose.SETUP, token)
         return Template("accounts/setup.html", context={"token": token, "form": {}})
 
     @post("/setup/{token:str}")
     async def setup(
         self,
-        request: Request[Any, Any, Any],
+        settings: AppSettings,
         db_session: DBSession,
         token: FromPath[str],
         data: URLEncodedBody[AccountForm],
     ) -> Response[Any]:
         form = service.NewAccount(email=data.email, name=data.name, password=data.password)
         try:
-            await links.complete_setup(db_session, settings_of(request.app), token, form)
+            await links.complete_setup(db_session, settings, token, form)
         except InvalidInput as error:
-            context = {"token": token, "form": data, "errors": error.fields}
-            return Template("accounts/setup.html", context=context, status_code=422)
+            context = {"token": token, "form": data}
+            return await form_errors(db_session, error, "accounts/setup.html", context)
         return Redirect("/login?created=1", status_code=303)
 
     @get("/invitations/{token:str}", name="invitation")
     async def invitation_page(
-        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
+        self, settings: AppSettings, db_session: DBSession, token: FromPath[str]
     ) -> Template:
-        settings = settings_of(request.app)
         link = await links.find_link(db_session, settings, LinkPurpose.STAFF_INVITE, token)
         return Template(
             "accounts/invitation.html", context={"token": token, "link": link, "form": {}}
@@ -126,19 +132,20 @@ class AccountController(Controller):
     @post("/invitations/{token:str}")
     async def accept_invitation(
         self,
-        request: Request[Any, Any, Any],
+        settings: AppSettings,
         db_session: DBSession,
         token: FromPath[str],
         data: URLEncodedBody[AccountForm],
     ) -> Response[Any]:
-        settings = settings_of(request.app)
         try:
             await staff.accept_invitation(db_session, settings, token, data.name, data.password)
         except InvalidInput as error:
-            await db_session.rollback()
-            link = await links.find_link(db_session, settings, LinkPurpose.STAFF_INVITE, token)
-            context = {"token": token, "link": link, "form": data, "errors": error.fields}
-            return Template("accounts/invitation.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                link = await links.find_link(db_session, settings, LinkPurpose.STAFF_INVITE, token)
+                return {"token": token, "link": link, "form": data}
+
+            return await form_errors(db_session, error, "accounts/invitation.html", page)
         return Redirect("/login?created=1", status_code=303)
 
 
@@ -163,17 +170,17 @@ class StaffController(Controller):
     @post("/invitations")
     async def invite(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        settings: AppSettings,
         db_session: DBSession,
         data: URLEncodedBody[InvitationForm],
     ) -> Template:
-        settings = settings_of(request.app)
-        inviter = account(request)
         try:
-            token = await staff.invite_staff(db_session, settings, inviter, data.email, data.role)
+            token = await staff.invite_staff(db_session, settings, viewer, data.email, data.role)
         except InvalidInput as error:
-            context = await self._page(db_session, form=data, errors=error.fields)
-            return Template("accounts/staff.html", context=context, status_code=422)
+            return await form_errors(
+                db_session, error, "accounts/staff.html", lambda: self._page(db_session, form=data)
+            )
         link = f"{settings.base_url}/invitations/{token}"
         context = await self._page(db_session, new_link=link, invited=data.email)
         return Template("accounts/staff.html", context=context)

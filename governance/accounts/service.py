@@ -6,10 +6,8 @@ that records it. No password, token or link is ever written to the audit chain o
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +21,7 @@ from governance.errors import InvalidInput
 from governance.i18n import _
 from governance.security import passwords
 from governance.security.roles import Role
+from governance.web.fields import Problems, parse_email, parse_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,51 +31,14 @@ class NewAccount:
     password: str
 
 
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
-# A plain ASCII address that email-validator accepts unchanged; anything else goes to it (it
-# costs ~20 µs an address, which is most of the budget for a million-row register import).
-_PLAIN_EMAIL = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}")
-_SPECIAL_SUFFIXES = tuple("." + name for name in SPECIAL_USE_DOMAIN_NAMES)
-
-
-def normalise_email(raw: str) -> str:
-    """The form every address is stored and looked up in: accounts, the register, links."""
-    return raw.strip().lower()
-
-
-def checked_email(raw: str) -> str | None:
-    """The address as accounts and the register store it, or None when it is not valid."""
-    text = normalise_email(raw)
-    local, _at, domain = text.partition("@")
-    if (
-        len(text) <= 254
-        and len(local) <= 64
-        and _PLAIN_EMAIL.fullmatch(text)
-        and not ("." + domain).endswith(_SPECIAL_SUFFIXES)
-        and (len(domain) <= 63 or max(map(len, domain.split("."))) <= 63)
-    ):
-        return text
-    try:
-        return validate_email(text, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        return None
-
-
 def check_new_account(form: NewAccount) -> NewAccount:
     """Validate a new account's fields, naming each problem beside its field."""
-    problems: dict[str, str] = {}
-    email = checked_email(form.email)
-    if email is None:
-        problems["email"] = _("Enter an email address like name@example.org.")
-    name = " ".join(form.name.split())
-    if not name:
-        problems["name"] = _("Enter your name.")
-    elif len(name) > 200:
-        problems["name"] = _("Use at most 200 characters.")
+    problems: Problems = {}
+    email = parse_email(form.email, "email", problems)
+    name = parse_text(form.name, "name", problems, User.name, required=_("Enter your name."))
     if problem := passwords.password_problem(form.password):
         problems["password"] = problem
-    if problems or email is None:
+    if problems:
         raise InvalidInput(problems)
     return NewAccount(email=email, name=name, password=form.password)
 

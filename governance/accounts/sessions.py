@@ -7,12 +7,11 @@ one is issued at every sign-in and revoked at sign-out.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
-from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import (
     AbstractAuthenticationMiddleware,
     AuthenticationResult,
@@ -30,7 +29,6 @@ from governance.accounts.models import (
     LoginAttempt,
     User,
 )
-from governance.accounts.service import normalise_email
 from governance.audit.service import record
 from governance.config import Settings
 from governance.errors import InvalidInput, TooManyAttempts
@@ -38,6 +36,7 @@ from governance.i18n import _
 from governance.security import passwords, tokens
 from governance.security.roles import Account
 from governance.web.dependencies import db_session_for, settings_of
+from governance.web.fields import normalise_email
 
 SESSION_PURPOSE = "session"
 
@@ -225,27 +224,18 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
-def signed_in(request: Request[Any, Any, Any]) -> Account | None:
-    return cast("Account | None", request.scope.get("user"))
-
-
-def account(request: Request[Any, Any, Any]) -> Account:
-    """The signed-in account on a guarded route (the guard has already refused anonymous users)."""
-    user = signed_in(request)
-    if user is None:
-        raise NotAuthorizedException(_("Sign in to see this page."))
-    return user
-
-
 def client_address(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
 async def start_browser_session(
-    request: Request[Any, Any, Any], db_session: AsyncSession, user: User, target: str
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    settings: Settings,
+    user: User,
+    target: str,
 ) -> Redirect:
     """Sign the browser in with a fresh session id and go on to ``target``."""
-    settings = settings_of(request.app)
     token = await start_session(
         db_session, settings, user, client_address(request), request.cookies.get(SESSION_COOKIE)
     )

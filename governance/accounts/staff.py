@@ -15,30 +15,28 @@ from governance.accounts.models import (
     User,
     UserRole,
 )
-from governance.accounts.service import NewAccount, checked_email, create_user, email_taken
+from governance.accounts.service import NewAccount, create_user, email_taken
 from governance.audit.service import record
 from governance.config import Settings
 from governance.errors import InvalidInput
 from governance.i18n import _
 from governance.notify.service import enqueue
 from governance.security.roles import ROLE_NAMES, STAFF_ROLES, Account, Role
+from governance.web.fields import Problems, parse_email
 
 
 async def invite_staff(
     session: AsyncSession, settings: Settings, inviter: Account, email: str, role: str
 ) -> str:
     """An admin invites a staff member by one-time link; returns the token for the link."""
-    problems: dict[str, str] = {}
-    address = checked_email(email)
-    if address is None:
-        problems["email"] = _("Enter an email address like name@example.org.")
+    problems: Problems = {}
+    email = parse_email(email, "email", problems)
     if role not in {r.value for r in STAFF_ROLES}:
         problems["role"] = _("Choose admin, returning officer or scrutineer.")
-    if address is not None and not problems and await email_taken(session, address):
+    if not problems and await email_taken(session, email):
         problems["email"] = _("An account with this email address already exists.")
-    if problems or address is None:
+    if problems:
         raise InvalidInput(problems)
-    email = address
     token = await issue_link(
         session,
         settings,

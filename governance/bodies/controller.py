@@ -6,18 +6,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from governance import clock
-from governance.accounts.sessions import account
 from governance.bodies import service
 from governance.bodies.models import TenureEnd
 from governance.db import DBSession
 from governance.errors import InvalidInput
 from governance.security.guards import requires_role
 from governance.security.roles import Role
+from governance.web.dependencies import Viewer
+from governance.web.forms import form_errors
 
 
 @dataclass
@@ -26,32 +27,32 @@ class EndForm:
     end_reason: str = ""
 
 
+async def _bodies_page(db_session: DBSession, form: service.BodyForm) -> dict[str, Any]:
+    return {"bodies": await service.bodies(db_session), "form": form}
+
+
 class BodyController(Controller):
     path = "/admin/bodies"
     guards = [requires_role(Role.ADMIN)]  # noqa: RUF012 - Litestar reads the class attribute
 
     @get("/", name="bodies")
     async def list_page(self, db_session: DBSession) -> Template:
-        context = {"bodies": await service.bodies(db_session), "form": service.BodyForm()}
+        context = await _bodies_page(db_session, service.BodyForm())
         return Template("bodies/bodies.html", context=context)
 
     @post("/")
     async def create(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         data: URLEncodedBody[service.BodyForm],
     ) -> Response[Any]:
         try:
-            body = await service.create(db_session, account(request).email, data)
+            body = await service.create(db_session, viewer.email, data)
         except InvalidInput as error:
-            await db_session.rollback()
-            context = {
-                "bodies": await service.bodies(db_session),
-                "form": data,
-                "errors": error.fields,
-            }
-            return Template("bodies/bodies.html", context=context, status_code=422)
+            return await form_errors(
+                db_session, error, "bodies/bodies.html", lambda: _bodies_page(db_session, data)
+            )
         return Redirect(f"/admin/bodies/{body.id}", status_code=303)
 
     async def _body_page(
@@ -78,25 +79,26 @@ class BodyController(Controller):
     @post("/{body_id:int}/holdings")
     async def record_holding(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         body_id: FromPath[int],
         data: URLEncodedBody[service.HoldingForm],
     ) -> Response[Any]:
         try:
-            await service.record_holding(db_session, account(request).email, body_id, data)
+            await service.record_holding(db_session, viewer.email, body_id, data)
         except InvalidInput as error:
-            await db_session.rollback()
-            context = await self._body_page(
-                db_session, body_id, clock.now().date(), form=data, errors=error.fields
+            return await form_errors(
+                db_session,
+                error,
+                "bodies/body.html",
+                lambda: self._body_page(db_session, body_id, clock.now().date(), form=data),
             )
-            return Template("bodies/body.html", context=context, status_code=422)
         return Redirect(f"/admin/bodies/{body_id}", status_code=303)
 
     @post("/{body_id:int}/holdings/{holding_id:int}/end")
     async def end_holding(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         body_id: FromPath[int],
         holding_id: FromPath[int],
@@ -105,20 +107,18 @@ class BodyController(Controller):
         try:
             await service.end_holding(
                 db_session,
-                account(request).email,
+                viewer.email,
                 body_id,
                 holding_id,
                 data.ends_on,
                 data.end_reason,
             )
         except InvalidInput as error:
-            await db_session.rollback()
-            context = await self._body_page(
+            return await form_errors(
                 db_session,
-                body_id,
-                clock.now().date(),
-                end_errors=error.fields,
-                ending=holding_id,
+                error,
+                "bodies/body.html",
+                lambda: self._body_page(db_session, body_id, clock.now().date(), ending=holding_id),
+                errors_key="end_errors",
             )
-            return Template("bodies/body.html", context=context, status_code=422)
         return Redirect(f"/admin/bodies/{body_id}", status_code=303)

@@ -15,6 +15,7 @@ from governance.bodies.models import Body, SeatCategory, SeatHolding, TenureEnd
 from governance.errors import InvalidInput, NotFound
 from governance.i18n import _
 from governance.members.models import Member
+from governance.web.fields import Problems, parse_date, parse_int, parse_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,45 +42,41 @@ class HolderRow:
     category: str
 
 
-def _positive(text: str, field: str, problems: dict[str, str]) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        value = 0
-    if value < 1:
-        problems[field] = _("Enter a whole number of at least 1.")
-    return value
-
-
-def _parse_categories(text: str, problems: dict[str, str]) -> dict[str, int]:
+def _parse_categories(text: str, problems: Problems) -> dict[str, int]:
     categories: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        name, _sep, seats = line.rpartition("=")
-        name = " ".join(name.split())
-        if not name or not seats.strip().isdigit() or int(seats) < 1:
+        name, _sep, seats_text = line.rpartition("=")
+        line_problems: Problems = {}
+        name = parse_text(name, "name", line_problems, SeatCategory.name)
+        seats = parse_int(seats_text, "seats", line_problems, minimum=1, column=SeatCategory.seats)
+        if not name or seats is None:
             problems["categories"] = _(
                 'Line %(line)d: write each category as "name = seats", e.g. "East Midlands = 1".'
             ) % {"line": number}
             return {}
-        categories[name] = int(seats)
+        if line_problems:  # a name longer than the column holds
+            problems["categories"] = _("Line %(line)d: %(problem)s") % {
+                "line": number,
+                "problem": line_problems["name"],
+            }
+            return {}
+        categories[name] = seats
     return categories
 
 
 def check_body(form: BodyForm) -> tuple[str, str, int, int, dict[str, int]]:
-    problems: dict[str, str] = {}
-    name = " ".join(form.name.split())
-    if not name:
-        problems["name"] = _("Enter the body's name.")
-    seats = _positive(form.seats, "seats", problems)
-    term = _positive(form.term_months, "term_months", problems)
+    problems: Problems = {}
+    name = parse_text(form.name, "name", problems, Body.name, required=_("Enter the body's name."))
+    seats = parse_int(form.seats, "seats", problems, minimum=1, column=Body.seats)
+    term = parse_int(form.term_months, "term_months", problems, minimum=1, column=Body.term_months)
     categories = _parse_categories(form.categories, problems)
-    if "seats" not in problems and sum(categories.values()) > seats:
+    if seats is not None and sum(categories.values()) > seats:
         problems["categories"] = _(
             "The categories reserve %(reserved)d seats but the body has only %(seats)d."
         ) % {"reserved": sum(categories.values()), "seats": seats}
-    if problems:
+    if problems or seats is None or term is None:
         raise InvalidInput(problems)
     return name, form.description.strip(), seats, term, categories
 
@@ -128,16 +125,6 @@ def _overlapping(body_id: int, starts: date, ends: date | None) -> list[ColumnEl
     return conditions
 
 
-def _parse_date(text: str, field: str, problems: dict[str, str]) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        problems[field] = _("Enter the date as YYYY-MM-DD, for example 2024-09-01.")
-        return None
-
-
 async def _count(session: AsyncSession, conditions: list[ColumnElement[bool]]) -> int:
     statement = select(func.count()).select_from(SeatHolding).where(*conditions)
     return int(await session.scalar(statement) or 0)
@@ -154,10 +141,10 @@ async def record_holding(
     )
     if member is None:
         problems["membership_number"] = _("No member has this membership number.")
-    starts = _parse_date(form.starts_on, "starts_on", problems)
+    starts = parse_date(form.starts_on, "starts_on", problems)
     if starts is None and "starts_on" not in problems:
         problems["starts_on"] = _("Enter the date the seat was taken.")
-    ends = _parse_date(form.ends_on, "ends_on", problems)
+    ends = parse_date(form.ends_on, "ends_on", problems)
     category = next((c for c in body.categories if c.name == form.category), None)
     if form.category and category is None:
         problems["category"] = _("Choose one of this body's seat categories.")
@@ -227,7 +214,7 @@ async def end_holding(
     if holding is None or holding.body_id != body_id:
         raise NotFound(_("There is no such seat holding."))
     problems: dict[str, str] = {}
-    ends = _parse_date(ends_on, "ends_on", problems)
+    ends = parse_date(ends_on, "ends_on", problems)
     if ends is None and not problems:
         problems["ends_on"] = _("Enter the date the tenure ended.")
     if reason not in {end.value for end in TenureEnd}:

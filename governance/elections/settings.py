@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from governance.counting.methods import METHODS
-from governance.elections.models import BallotOrder
+from governance.elections.models import BallotOrder, Contest, Election
 from governance.eligibility.rules import RuleError, parse_rule
 from governance.errors import InvalidInput
 from governance.i18n import _
+from governance.web.fields import Problems, parse_int, parse_local_datetime, parse_text
 
 TIMETABLE = ("nominations_open_at", "nominations_close_at", "voting_open_at", "voting_close_at")
 
@@ -46,31 +46,13 @@ class ContestForm:
     constraints: str = ""  # one per line, e.g. "region min 1" or "organisation max 2"
 
 
-def _whole(text: str, field: str, problems: dict[str, str], minimum: int = 0) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        value = minimum - 1
-    if value < minimum:
-        problems[field] = _("Enter a whole number of at least %(minimum)d.") % {"minimum": minimum}
-    return value
+def _whole(form: ElectionForm, field: str, problems: Problems, minimum: int = 0) -> int | None:
+    """One of the election's numeric settings, within its column."""
+    column = getattr(Election, field)
+    return parse_int(getattr(form, field), field, problems, minimum=minimum, column=column)
 
 
-def _moment(text: str, zone: ZoneInfo, field: str, problems: dict[str, str]) -> datetime:
-    """A local wall-clock time in the body's zone, stored as UTC (DESIGN: lifecycle)."""
-    try:
-        local = datetime.fromisoformat(text.strip())
-    except ValueError:
-        problems[field] = _("Enter a date and time, for example 2026-03-03T17:00.")
-        return datetime.min.replace(tzinfo=UTC)
-    return (
-        local.replace(tzinfo=zone).astimezone(UTC)
-        if local.tzinfo is None
-        else local.astimezone(UTC)
-    )
-
-
-def _timetable_order(values: dict[str, Any], problems: dict[str, str]) -> None:
+def _timetable_order(values: dict[str, Any], problems: Problems) -> None:
     if problems.keys() & set(TIMETABLE):
         return
     if values["nominations_close_at"] <= values["nominations_open_at"]:
@@ -83,24 +65,20 @@ def _timetable_order(values: dict[str, Any], problems: dict[str, str]) -> None:
 
 def check_election(form: ElectionForm, time_zone: str) -> dict[str, Any]:
     """Clean values for an election's columns, or InvalidInput naming every bad field."""
-    problems: dict[str, str] = {}
+    problems: Problems = {}
     zone = ZoneInfo(time_zone)
     values: dict[str, Any] = {
-        name: _moment(getattr(form, name), zone, name, problems) for name in TIMETABLE
+        name: parse_local_datetime(getattr(form, name), zone, name, problems) for name in TIMETABLE
     }
     _timetable_order(values, problems)
-    values["title"] = " ".join(form.title.split())
-    if not values["title"]:
-        problems["title"] = _("Enter the election's title.")
+    values["title"] = parse_text(
+        form.title, "title", problems, Election.title, required=_("Enter the election's title.")
+    )
     values["description"] = form.description.strip()
-    values["statement_word_limit"] = _whole(
-        form.statement_word_limit, "statement_word_limit", problems, 1
-    )
-    values["proposers_required"] = _whole(form.proposers_required, "proposers_required", problems)
-    values["seconders_required"] = _whole(form.seconders_required, "seconders_required", problems)
-    values["max_supports_per_member"] = _whole(
-        form.max_supports_per_member, "max_supports_per_member", problems, 1
-    )
+    values["statement_word_limit"] = _whole(form, "statement_word_limit", problems, 1)
+    values["proposers_required"] = _whole(form, "proposers_required", problems)
+    values["seconders_required"] = _whole(form, "seconders_required", problems)
+    values["max_supports_per_member"] = _whole(form, "max_supports_per_member", problems, 1)
     values["supporters_other_organisation"] = bool(form.supporters_other_organisation)
     values["supporters_distinct_organisations"] = bool(form.supporters_distinct_organisations)
     values["publish_ballots"] = bool(form.publish_ballots)
@@ -158,7 +136,7 @@ def render_constraints(constraints: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _rule(text: str, field: str, problems: dict[str, str]) -> str:
+def _rule(text: str, field: str, problems: Problems) -> str:
     if not text.strip():
         return ""
     try:
@@ -169,14 +147,18 @@ def _rule(text: str, field: str, problems: dict[str, str]) -> str:
 
 
 def check_contest(form: ContestForm) -> dict[str, Any]:
-    problems: dict[str, str] = {}
-    name = " ".join(form.name.split())
-    if not name:
-        problems["name"] = _("Enter the contest's name, for example National seats.")
-    seats = _whole(form.seats, "seats", problems, 1)
+    problems: Problems = {}
+    name = parse_text(
+        form.name,
+        "name",
+        problems,
+        Contest.name,
+        required=_("Enter the contest's name, for example National seats."),
+    )
+    seats = parse_int(form.seats, "seats", problems, minimum=1, column=Contest.seats)
     if form.method not in METHODS:
         problems["method"] = _("Choose a counting method from the list.")
-    values = {
+    values: dict[str, Any] = {
         "name": name,
         "seats": seats,
         "method": form.method,

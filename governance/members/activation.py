@@ -21,7 +21,7 @@ from governance.accounts.models import (
     User,
     UserRole,
 )
-from governance.accounts.service import NewAccount, create_user, normalise_email
+from governance.accounts.service import NewAccount, create_user
 from governance.accounts.sessions import SignInFailed, authenticate
 from governance.audit.service import record
 from governance.config import Settings
@@ -31,6 +31,7 @@ from governance.members.models import Member, MemberStatus
 from governance.members.service import has_account
 from governance.notify.service import enqueue
 from governance.security.roles import STAFF_ROLES, Account, Role
+from governance.web.fields import normalise_email
 
 ACTIVATION_LIFETIME = timedelta(days=7)
 SIGN_IN_LIFETIME = timedelta(minutes=15)

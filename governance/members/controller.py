@@ -9,24 +9,26 @@ from typing import Any, cast
 
 import structlog
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Controller, Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
+from litestar_htmx import HTMXRequest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from governance.accounts import links
 from governance.accounts.models import LinkPurpose
-from governance.accounts.sessions import account, client_address, start_browser_session
+from governance.accounts.sessions import client_address, start_browser_session
 from governance.config import Settings
 from governance.db import DBSession
 from governance.errors import InvalidInput
 from governance.members import activation, service
-from governance.members.models import Member, MemberStatus
+from governance.members.models import MemberStatus
 from governance.security.guards import requires_role
 from governance.security.roles import Role
-from governance.web.dependencies import settings_of
-from governance.web.pages import is_htmx, render_block
+from governance.web.dependencies import AppSettings, Viewer
+from governance.web.forms import form_errors
 
 
 @dataclass
@@ -42,18 +44,17 @@ class MemberController(Controller):
     @get("/", name="members")
     async def register(
         self,
-        request: Request[Any, Any, Any],
+        request: HTMXRequest,
         db_session: DBSession,
         q: FromQuery[str] = "",
         status: FromQuery[str] = "",
         region: FromQuery[str] = "",
         page: FromQuery[int] = 1,
-    ) -> Response[Any]:
+    ) -> Template:
         query = service.MemberQuery(text=q, status=status, region=region, page=page)
         context = {"result": await service.search(db_session, query), "statuses": MemberStatus}
-        if is_htmx(request):
-            return render_block(request, "members/register.html", "results", context)
-        return Template("members/register.html", context=context)
+        block = "results" if request.htmx else None
+        return HTMXBlockTemplate("members/register.html", block_name=block, context=context)
 
     @get("/new", name="member_new")
     async def new_member(self) -> Template:
@@ -62,15 +63,15 @@ class MemberController(Controller):
     @post("/")
     async def add(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         data: URLEncodedBody[service.MemberForm],
     ) -> Response[Any]:
         try:
-            member = await service.add(db_session, account(request).email, data)
+            member = await service.add(db_session, viewer.email, data)
         except InvalidInput as error:
-            context = {"form": data, "member": None, "errors": error.fields}
-            return Template("members/edit.html", context=context, status_code=422)
+            context = {"form": data, "member": None}
+            return await form_errors(db_session, error, "members/edit.html", context)
         return Redirect(f"/admin/members/{member.id}", status_code=303)
 
     @get("/{member_id:int}", name="member")
@@ -84,11 +85,10 @@ class MemberController(Controller):
 
     @post("/{member_id:int}/invite")
     async def invite(
-        self, request: Request[Any, Any, Any], db_session: DBSession, member_id: FromPath[int]
+        self, viewer: Viewer, settings: AppSettings, db_session: DBSession, member_id: FromPath[int]
     ) -> Redirect:
         """Email the member a one-time link that activates their account."""
-        settings = settings_of(request.app)
-        await activation.invite_member(db_session, settings, account(request), member_id)
+        await activation.invite_member(db_session, settings, viewer, member_id)
         return Redirect(f"/admin/members/{member_id}?invited=true", status_code=303)
 
     @get("/{member_id:int}/edit", name="member_edit")
@@ -102,24 +102,25 @@ class MemberController(Controller):
     @post("/{member_id:int}/edit")
     async def edit(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         member_id: FromPath[int],
         data: URLEncodedBody[service.MemberForm],
     ) -> Response[Any]:
         try:
-            await service.edit(db_session, account(request).email, member_id, data)
+            await service.edit(db_session, viewer.email, member_id, data)
         except InvalidInput as error:
-            await db_session.rollback()
-            member = await service.get(db_session, member_id)
-            context = {"form": data, "member": member, "errors": error.fields}
-            return Template("members/edit.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                return {"form": data, "member": await service.get(db_session, member_id)}
+
+            return await form_errors(db_session, error, "members/edit.html", page)
         return Redirect(f"/admin/members/{member_id}", status_code=303)
 
     @post("/{member_id:int}/status")
     async def change_status(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         member_id: FromPath[int],
         data: URLEncodedBody[StatusForm],
@@ -129,20 +130,19 @@ class MemberController(Controller):
         try:
             await service.set_status(
                 db_session,
-                account(request).email,
+                viewer.email,
                 member_id,
                 MemberStatus(data.status),
                 data.reason,
             )
         except InvalidInput as error:
-            member = await service.get(db_session, member_id)
-            context = {
-                "member": member,
-                "errors": error.fields,
-                "form": asdict(data),
-                "has_account": await service.has_account(db_session, member),
-            }
-            return Template("members/member.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                member = await service.get(db_session, member_id)
+                has_account = await service.has_account(db_session, member)
+                return {"member": member, "form": asdict(data), "has_account": has_account}
+
+            return await form_errors(db_session, error, "members/member.html", page)
         return Redirect(f"/admin/members/{member_id}", status_code=303)
 
 
@@ -159,30 +159,29 @@ class PasswordForm:
     password: str = ""
 
 
-async def _activation_form(
-    db_session: AsyncSession, token: str, member: Member, errors: dict[str, str] | None = None
-) -> Template:
+async def _activation_page(
+    db_session: AsyncSession, settings: Settings, token: str
+) -> dict[str, Any]:
     """New password, or, when an account already uses the address, that account's password."""
+    member = await activation.activation_member(db_session, settings, token)
     existing = await activation.account_for(db_session, member) is not None
-    context = {"token": token, "member": member, "existing": existing, "errors": errors or {}}
-    return Template("accounts/activate.html", context=context, status_code=422 if errors else 200)
+    return {"token": token, "member": member, "existing": existing, "errors": {}}
 
 
 LinkRequest = Callable[[AsyncSession, Settings, str], Awaitable[None]]
 
 
 def _after_response(
-    request: Request[Any, Any, Any], work: LinkRequest, email: str
+    request: Request[Any, Any, Any], settings: Settings, work: LinkRequest, email: str
 ) -> BackgroundTask:
     """Look the address up only after the answer is sent, in a session of its own: the answer
     and its timing are then the same whether or not the address is on the register."""
-    app = request.app
+    config = cast(SQLAlchemyAsyncConfig, request.app.state["alchemy_config"])
 
     async def run() -> None:
-        config = cast(SQLAlchemyAsyncConfig, app.state["alchemy_config"])
         try:
             async with config.get_session() as session:
-                await work(session, settings_of(app), email)
+                await work(session, settings, email)
         except Exception:  # nobody is waiting for this answer: log it instead
             log.exception("link request failed", work=work.__name__)
 
@@ -200,35 +199,39 @@ class MemberAccessController(Controller):
     async def request_activation(
         self,
         request: Request[Any, Any, Any],
+        settings: AppSettings,
         data: URLEncodedBody[AddressForm],
     ) -> Template:
-        work = _after_response(request, activation.request_activation, data.email)
+        work = _after_response(request, settings, activation.request_activation, data.email)
         return Template("accounts/activate_request.html", context={"sent": True}, background=work)
 
     @get("/activate/{token:str}", name="activate")
     async def activation_page(
-        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
+        self, settings: AppSettings, db_session: DBSession, token: FromPath[str]
     ) -> Template:
-        member = await activation.activation_member(db_session, settings_of(request.app), token)
-        return await _activation_form(db_session, token, member)
+        context = await _activation_page(db_session, settings, token)
+        return Template("accounts/activate.html", context=context)
 
     @post("/activate/{token:str}")
     async def activate(
         self,
+        settings: AppSettings,
         request: Request[Any, Any, Any],
         db_session: DBSession,
         token: FromPath[str],
         data: URLEncodedBody[PasswordForm],
     ) -> Response[Any]:
-        settings = settings_of(request.app)
         try:
             await activation.activate(
                 db_session, settings, token, data.password, client_address(request)
             )
         except InvalidInput as error:
-            await db_session.rollback()
-            member = await activation.activation_member(db_session, settings, token)
-            return await _activation_form(db_session, token, member, error.fields)
+            return await form_errors(
+                db_session,
+                error,
+                "accounts/activate.html",
+                lambda: _activation_page(db_session, settings, token),
+            )
         return Redirect("/login?created=1", status_code=303)
 
     @get("/login/link", name="sign_in_link_request")
@@ -239,22 +242,27 @@ class MemberAccessController(Controller):
     async def request_sign_in_link(
         self,
         request: Request[Any, Any, Any],
+        settings: AppSettings,
         data: URLEncodedBody[AddressForm],
     ) -> Template:
-        work = _after_response(request, activation.request_sign_in_link, data.email)
+        work = _after_response(request, settings, activation.request_sign_in_link, data.email)
         return Template("accounts/sign_in_link.html", context={"sent": True}, background=work)
 
     @get("/login/link/{token:str}", name="sign_in_with_link")
     async def sign_in_link_confirm(
-        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
+        self, settings: AppSettings, db_session: DBSession, token: FromPath[str]
     ) -> Template:
         # A GET only shows a button: mail scanners that open links must not use them up.
-        await links.find_link(db_session, settings_of(request.app), LinkPurpose.SIGN_IN, token)
+        await links.find_link(db_session, settings, LinkPurpose.SIGN_IN, token)
         return Template("accounts/sign_in_link_confirm.html", context={"token": token})
 
     @post("/login/link/{token:str}")
     async def sign_in_with_link(
-        self, request: Request[Any, Any, Any], db_session: DBSession, token: FromPath[str]
+        self,
+        settings: AppSettings,
+        request: Request[Any, Any, Any],
+        db_session: DBSession,
+        token: FromPath[str],
     ) -> Redirect:
-        user = await activation.redeem_sign_in_link(db_session, settings_of(request.app), token)
-        return await start_browser_session(request, db_session, user, "/")
+        user = await activation.redeem_sign_in_link(db_session, settings, token)
+        return await start_browser_session(request, db_session, settings, user, "/")

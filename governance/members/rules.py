@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from governance.accounts.service import checked_email
-from governance.members.models import MemberStatus
+from governance.members.models import Member, MemberStatus
+from governance.web.fields import longest, valid_email
 
 STATUSES = frozenset(status.value for status in MemberStatus)
-# Column widths in the ``members`` table (PostgreSQL enforces them; SQLite would not).
+# Column widths in the ``members`` table, read from the model (PostgreSQL enforces them; SQLite
+# would not, so both callers check them).
 LIMITS = {
-    "membership_number": 64, "name": 200, "email": 320,
-    "organisation": 200, "region": 120, "category": 120,
-}  # fmt: skip
+    name: longest(getattr(Member, name)) or 0
+    for name in ("membership_number", "name", "email", "organisation", "region", "category")
+}
 
 
 def membership_number(raw: str) -> str:
@@ -33,7 +34,7 @@ def name_given(raw: str) -> bool:
 
 def email(raw: str) -> str | None:
     """The address as the register stores it (as accounts do), or None when it is not valid."""
-    return checked_email(raw)
+    return valid_email(raw)
 
 
 def is_status(value: str) -> bool:

@@ -19,6 +19,7 @@ from governance.errors import InvalidInput, NotFound
 from governance.i18n import _
 from governance.members import rules
 from governance.members.models import Member, MemberStatus
+from governance.web.fields import Problems, parse_text
 
 PAGE_SIZE = 50
 
@@ -62,14 +63,24 @@ def _collapse(text: str) -> str:
 
 
 def check_member(form: MemberForm) -> dict[str, Any]:
-    """Clean values for the register, or InvalidInput naming each bad field."""
-    problems: dict[str, str] = {}
-    number = rules.membership_number(form.membership_number)
-    if not number:
-        problems["membership_number"] = _("Enter the membership number.")
-    name = _collapse(form.name)
-    if not rules.name_given(name):
-        problems["name"] = _("Enter the member's name.")
+    """Clean values for the register, or InvalidInput naming each bad field.
+
+    The register's own rules (``members/rules.py``, shared with the CSV import) decide what a
+    number, an address, a status and a joining date are; the form parsers bound the text by the
+    columns it is stored in.
+    """
+    problems: Problems = {}
+    number = parse_text(
+        rules.membership_number(form.membership_number),
+        "membership_number",
+        problems,
+        Member.membership_number,
+        required=_("Enter the membership number."),
+        single_line=False,
+    )
+    name = parse_text(
+        form.name, "name", problems, Member.name, required=_("Enter the member's name.")
+    )
     email = rules.email(form.email)
     if email is None:
         problems["email"] = _("Enter an email address like name@example.org.")
@@ -80,18 +91,21 @@ def check_member(form: MemberForm) -> dict[str, Any]:
         joined = rules.joined_on(form.joined_on)
     except ValueError:
         problems["joined_on"] = _("Enter the date as YYYY-MM-DD, for example 2024-09-01.")
-    if problems:
-        raise InvalidInput(problems)
-    return {
+    values: dict[str, Any] = {
         "membership_number": number,
         "name": name,
         "email": email,
-        "organisation": _collapse(form.organisation),
-        "region": _collapse(form.region),
-        "category": _collapse(form.category),
+        "organisation": parse_text(
+            form.organisation, "organisation", problems, Member.organisation
+        ),
+        "region": parse_text(form.region, "region", problems, Member.region),
+        "category": parse_text(form.category, "category", problems, Member.category),
         "status": form.status,
         "joined_on": joined,
     }
+    if problems:
+        raise InvalidInput(problems)
+    return values
 
 
 def _filtered(query: MemberQuery) -> Select[Member]:

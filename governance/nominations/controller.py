@@ -6,22 +6,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
+from litestar_htmx import HTMXRequest
 
-from governance.accounts.sessions import account, signed_in
 from governance.db import DBSession
 from governance.errors import DomainError, InvalidInput
 from governance.nominations import candidates, review, service, supporters
 from governance.nominations.models import NominationState
 from governance.nominations.statement import MAX_CHARACTERS, count_words
 from governance.security.guards import requires_role
-from governance.security.roles import Role
-from governance.web.dependencies import settings_of
-from governance.web.pages import is_htmx, render_block
+from governance.security.roles import Account, Role
+from governance.web.dependencies import AppSettings, Viewer, Visitor
+from governance.web.forms import form_errors
 
 RO_ONLY = [requires_role(Role.RETURNING_OFFICER)]
 AnyRequest = Request[Any, Any, Any]
@@ -73,29 +74,28 @@ class MemberNominationController(Controller):
     path = "/my/nominations"
     guards = [requires_role(Role.MEMBER)]  # noqa: RUF012 - Litestar reads the class attribute
 
-    async def _mine(self, request: AnyRequest, db: DBSession, problem: str = "") -> dict[str, Any]:
-        me = account(request)
+    async def _mine(self, viewer: Account, db: DBSession, problem: str = "") -> dict[str, Any]:
         return {
-            "standings": await service.open_contests(db, me),
-            "own": await service.own_with_progress(db, me),
-            "asked": await supporters.asked_of(db, me),
+            "standings": await service.open_contests(db, viewer),
+            "own": await service.own_with_progress(db, viewer),
+            "asked": await supporters.asked_of(db, viewer),
             "problem": problem,
         }
 
     @get("/", name="my_nominations")
-    async def mine(self, request: AnyRequest, db_session: DBSession) -> Template:
-        return Template("nominations/mine.html", context=await self._mine(request, db_session))
+    async def mine(self, viewer: Viewer, db_session: DBSession) -> Template:
+        return Template("nominations/mine.html", context=await self._mine(viewer, db_session))
 
     async def _form(
         self,
-        request: AnyRequest,
+        viewer: Account,
         db: DBSession,
         contest_id: int,
         nomination_id: int | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
         election, contest = await service.announced_contest(db, contest_id)
-        member = await service.own_member(db, account(request))
+        member = await service.own_member(db, viewer)
         statement = extra.pop("statement", "")
         return {
             "election": election,
@@ -111,47 +111,45 @@ class MemberNominationController(Controller):
 
     @get("/new/{contest_id:int}", name="nomination_new")
     async def new(
-        self, request: AnyRequest, db_session: DBSession, contest_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, contest_id: FromPath[int]
     ) -> Template:
-        context = await self._form(request, db_session, contest_id)
+        context = await self._form(viewer, db_session, contest_id)
         return Template("nominations/form.html", context=context)
 
     @post("/new/{contest_id:int}")
     async def submit(
-        self, request: AnyRequest, db_session: DBSession, contest_id: FromPath[int], data: Multipart
+        self, viewer: Viewer, db_session: DBSession, contest_id: FromPath[int], data: Multipart
     ) -> Response[Any]:
         try:
-            done = await service.nominate(
-                db_session, account(request), contest_id, await _submission(data)
-            )
+            done = await service.nominate(db_session, viewer, contest_id, await _submission(data))
         except InvalidInput as error:
-            context = await self._form(
-                request, db_session, contest_id, statement=data.statement, errors=error.fields
+            return await form_errors(
+                db_session,
+                error,
+                "nominations/form.html",
+                lambda: self._form(viewer, db_session, contest_id, statement=data.statement),
             )
-            return Template("nominations/form.html", context=context, status_code=422)
         return _see_other(f"/my/nominations/{done.id}")
 
     @post("/word-count/{contest_id:int}")
     async def word_count(
         self,
-        request: AnyRequest,
         db_session: DBSession,
         contest_id: FromPath[int],
         data: URLEncodedBody[StatementForm],
-    ) -> Response[str]:
+    ) -> Template:
         """The live word count under the statement (htmx); the limit itself is enforced on
         submit."""
         election, _contest = await service.announced_contest(db_session, contest_id)
         # Counting parses the Markdown: bound the work to what a valid statement can hold.
         words = count_words(data.statement[: MAX_CHARACTERS + 1])
         context = {"election": election, "words": words}
-        return render_block(request, "nominations/form.html", "word_count", context)
+        return HTMXBlockTemplate("nominations/form.html", block_name="word_count", context=context)
 
     async def _page(
-        self, request: AnyRequest, db: DBSession, nomination_id: int, q: str = "", **extra: Any
+        self, viewer: Account, db: DBSession, nomination_id: int, q: str = "", **extra: Any
     ) -> dict[str, Any]:
-        me = account(request)
-        election, contest, nomination = await service.own_nomination(db, me, nomination_id)
+        election, contest, nomination = await service.own_nomination(db, viewer, nomination_id)
         return {
             "election": election,
             "contest": contest,
@@ -161,7 +159,7 @@ class MemberNominationController(Controller):
             "open": service.accepting(election),
             "standing": nomination.state == NominationState.SUBMITTED.value,
             "q": q,
-            "found": await supporters.search(db, me, nomination_id, q),
+            "found": await supporters.search(db, viewer, nomination_id, q),
             "errors": extra.pop("errors", {}),
             **extra,
         }
@@ -169,28 +167,34 @@ class MemberNominationController(Controller):
     @get("/{nomination_id:int}", name="my_nomination")
     async def page(
         self,
-        request: AnyRequest,
+        viewer: Viewer,
+        request: HTMXRequest,
         db_session: DBSession,
         nomination_id: FromPath[int],
         q: FromQuery[str] = "",
-    ) -> Response[Any]:
-        context = await self._page(request, db_session, nomination_id, q)
-        if is_htmx(request):
-            return render_block(request, "nominations/nomination.html", "search_results", context)
-        return Template("nominations/nomination.html", context=context)
+    ) -> Template:
+        context = await self._page(viewer, db_session, nomination_id, q)
+        block = "search_results" if request.htmx else None
+        return HTMXBlockTemplate("nominations/nomination.html", block_name=block, context=context)
 
     @get("/{nomination_id:int}/supporters")
     async def supporters_block(
-        self, request: AnyRequest, db_session: DBSession, nomination_id: FromPath[int]
-    ) -> Response[str]:
+        self,
+        viewer: Viewer,
+        db_session: DBSession,
+        nomination_id: FromPath[int],
+    ) -> Template:
         """Polled by the nomination page so the nominee sees answers arrive."""
-        context = await self._page(request, db_session, nomination_id)
-        return render_block(request, "nominations/nomination.html", "supporters", context)
+        context = await self._page(viewer, db_session, nomination_id)
+        return HTMXBlockTemplate(
+            "nominations/nomination.html", block_name="supporters", context=context
+        )
 
     @post("/{nomination_id:int}/supporters")
     async def ask(
         self,
-        request: AnyRequest,
+        viewer: Viewer,
+        settings: AppSettings,
         db_session: DBSession,
         nomination_id: FromPath[int],
         data: URLEncodedBody[AskForm],
@@ -198,77 +202,74 @@ class MemberNominationController(Controller):
         try:
             await supporters.ask(
                 db_session,
-                account(request),
+                viewer,
                 nomination_id,
                 data.member_id,
                 data.role,
-                base_url=settings_of(request.app).base_url,
+                base_url=settings.base_url,
             )
         except InvalidInput as error:
-            context = await self._page(request, db_session, nomination_id, errors=error.fields)
-            return Template("nominations/nomination.html", context=context, status_code=422)
+            return await form_errors(
+                db_session,
+                error,
+                "nominations/nomination.html",
+                lambda: self._page(viewer, db_session, nomination_id),
+            )
         return _see_other(f"/my/nominations/{nomination_id}")
 
     @post("/{nomination_id:int}/supporters/{support_id:int}/take-back")
     async def take_back(
         self,
-        request: AnyRequest,
+        viewer: Viewer,
         db_session: DBSession,
         nomination_id: FromPath[int],
         support_id: FromPath[int],
     ) -> Redirect:
-        await supporters.take_back(db_session, account(request), nomination_id, support_id)
+        await supporters.take_back(db_session, viewer, nomination_id, support_id)
         return _see_other(f"/my/nominations/{nomination_id}")
 
     @get("/{nomination_id:int}/edit", name="my_nomination_edit")
     async def edit_page(
-        self, request: AnyRequest, db_session: DBSession, nomination_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, nomination_id: FromPath[int]
     ) -> Template:
-        _e, contest, nomination = await service.own_nomination(
-            db_session, account(request), nomination_id
-        )
+        _e, contest, nomination = await service.own_nomination(db_session, viewer, nomination_id)
         context = await self._form(
-            request, db_session, contest.id, nomination.id, statement=nomination.statement
+            viewer, db_session, contest.id, nomination.id, statement=nomination.statement
         )
         return Template("nominations/form.html", context=context)
 
     @post("/{nomination_id:int}/edit")
     async def edit(
         self,
-        request: AnyRequest,
+        viewer: Viewer,
         db_session: DBSession,
         nomination_id: FromPath[int],
         data: Multipart,
     ) -> Response[Any]:
         try:
-            await service.edit(db_session, account(request), nomination_id, await _submission(data))
+            await service.edit(db_session, viewer, nomination_id, await _submission(data))
         except InvalidInput as error:
-            await db_session.rollback()
-            _e, contest, _n = await service.own_nomination(
-                db_session, account(request), nomination_id
-            )
-            context = await self._form(
-                request,
-                db_session,
-                contest.id,
-                nomination_id,
-                statement=data.statement,
-                errors=error.fields,
-            )
-            return Template("nominations/form.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                _e, contest, _n = await service.own_nomination(db_session, viewer, nomination_id)
+                return await self._form(
+                    viewer, db_session, contest.id, nomination_id, statement=data.statement
+                )
+
+            return await form_errors(db_session, error, "nominations/form.html", page)
         return _see_other(f"/my/nominations/{nomination_id}")
 
     @post("/{nomination_id:int}/withdraw")
     async def withdraw(
-        self, request: AnyRequest, db_session: DBSession, nomination_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, nomination_id: FromPath[int]
     ) -> Redirect:
-        await service.withdraw(db_session, account(request), nomination_id)
+        await service.withdraw(db_session, viewer, nomination_id)
         return _see_other("/my/nominations")
 
     @post("/supports/{support_id:int}/{answer:str}")
     async def answer(
         self,
-        request: AnyRequest,
+        viewer: Viewer,
         db_session: DBSession,
         support_id: FromPath[int],
         answer: FromPath[str],
@@ -278,10 +279,10 @@ class MemberNominationController(Controller):
         if respond is None:
             return _see_other("/my/nominations")
         try:
-            await respond(db_session, account(request), support_id)
+            await respond(db_session, viewer, support_id)
         except DomainError as error:
             await db_session.rollback()
-            context = await self._mine(request, db_session, problem=error.message)
+            context = await self._mine(viewer, db_session, problem=error.message)
             return Template("nominations/mine.html", context=context, status_code=error.status_code)
         return _see_other("/my/nominations")
 
@@ -295,16 +296,16 @@ class ReviewController(Controller):
 
     @get("/", name="ro_nominations")
     async def board(
-        self, request: AnyRequest, db_session: DBSession, election_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, election_id: FromPath[int]
     ) -> Template:
-        found = await review.board(db_session, account(request), election_id)
+        found = await review.board(db_session, viewer, election_id)
         context = {"board": found, "can_change": found.can_change}
         return Template("nominations/review.html", context=context)
 
     async def _one(
-        self, request: AnyRequest, db: DBSession, election_id: int, nomination_id: int, **extra: Any
+        self, viewer: Account, db: DBSession, election_id: int, nomination_id: int, **extra: Any
     ) -> dict[str, Any]:
-        found, contest, item = await review.entry(db, account(request), election_id, nomination_id)
+        found, contest, item = await review.entry(db, viewer, election_id, nomination_id)
         suggested = "" if item.progress.complete else review.incomplete_reason(item)
         form = extra.pop(
             "form",
@@ -327,18 +328,18 @@ class ReviewController(Controller):
     @get("/{nomination_id:int}", name="ro_nomination")
     async def one(
         self,
-        request: AnyRequest,
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         nomination_id: FromPath[int],
     ) -> Template:
-        context = await self._one(request, db_session, election_id, nomination_id)
+        context = await self._one(viewer, db_session, election_id, nomination_id)
         return Template("nominations/review_one.html", context=context)
 
     @post("/{nomination_id:int}", guards=RO_ONLY)
     async def mark(
         self,
-        request: AnyRequest,
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         nomination_id: FromPath[int],
@@ -346,32 +347,33 @@ class ReviewController(Controller):
     ) -> Response[Any]:
         try:
             await review.mark(
-                db_session, account(request), election_id, nomination_id, data.outcome, data.reason
+                db_session, viewer, election_id, nomination_id, data.outcome, data.reason
             )
         except InvalidInput as error:
-            await db_session.rollback()
-            context = await self._one(
-                request, db_session, election_id, nomination_id, form=data, errors=error.fields
+            return await form_errors(
+                db_session,
+                error,
+                "nominations/review_one.html",
+                lambda: self._one(viewer, db_session, election_id, nomination_id, form=data),
             )
-            return Template("nominations/review_one.html", context=context, status_code=422)
         return _see_other(f"/ro/elections/{election_id}/nominations")
 
     @post("/contests/{contest_id:int}/unopposed", guards=RO_ONLY)
     async def unopposed(
         self,
-        request: AnyRequest,
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         contest_id: FromPath[int],
     ) -> Redirect:
-        await review.declare_unopposed(db_session, account(request), election_id, contest_id)
+        await review.declare_unopposed(db_session, viewer, election_id, contest_id)
         return _see_other(f"/ro/elections/{election_id}/nominations")
 
     @post("/publish", guards=RO_ONLY)
     async def publish(
-        self, request: AnyRequest, db_session: DBSession, election_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, election_id: FromPath[int]
     ) -> Redirect:
-        await candidates.publish(db_session, account(request), election_id)
+        await candidates.publish(db_session, viewer, election_id)
         return _see_other(f"/ro/elections/{election_id}/nominations")
 
 
@@ -387,10 +389,14 @@ class CandidateListController(Controller):
 
     @get("/nominations/{nomination_id:int}/photo", name="nomination_photo")
     async def photo(
-        self, request: AnyRequest, db_session: DBSession, nomination_id: FromPath[int]
+        self,
+        visitor: Visitor,
+        request: AnyRequest,
+        db_session: DBSession,
+        nomination_id: FromPath[int],
     ) -> Response[bytes]:
         """The re-encoded JPEG: cached publicly once published, privately before."""
-        found = await service.photo(db_session, signed_in(request), nomination_id)
+        found = await service.photo(db_session, visitor, nomination_id)
         cache = "public, max-age=86400" if found.public else "private, no-cache"
         headers = {"cache-control": cache, "etag": f'"{found.etag}"'}
         if request.headers.get("if-none-match") == f'"{found.etag}"':

@@ -5,18 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from governance.accounts.sessions import signed_in
+from governance.config import Settings
 from governance.db import DBSession
+from governance.errors import InvalidInput
 from governance.i18n import N_
 from governance.notify import service
 from governance.notify.models import OutboxState
 from governance.security.guards import requires_role
 from governance.security.roles import Role
-from governance.web.dependencies import settings_of
+from governance.web.dependencies import AppSettings, Viewer
+from governance.web.forms import form_errors
 
 STATE_LABELS = {  # marked for extraction; translated where shown
     OutboxState.PENDING.value: N_("Waiting"),
@@ -31,19 +33,13 @@ class TestMessageForm:
     email: str = ""
 
 
-def _actor(request: Request[Any, Any, Any]) -> str:
-    user = signed_in(request)
-    return user.email if user is not None else "unknown"
-
-
 class OutboxController(Controller):
     path = "/admin/outbox"
     guards = [requires_role(Role.ADMIN)]  # noqa: RUF012 - Litestar reads the class attribute
 
     async def _list(
-        self, request: Request[Any, Any, Any], db_session: DBSession, before: int | None
+        self, settings: Settings, db_session: DBSession, before: int | None
     ) -> dict[str, Any]:
-        settings = settings_of(request.app)
         messages = await service.recent(db_session, before=before)
         older = messages[-1].id if len(messages) == service.PAGE_SIZE else None
         return {
@@ -60,18 +56,17 @@ class OutboxController(Controller):
     @get("/", name="outbox")
     async def outbox_page(
         self,
-        request: Request[Any, Any, Any],
+        settings: AppSettings,
         db_session: DBSession,
         before: FromQuery[int | None] = None,
     ) -> Template:
-        context = await self._list(request, db_session, before)
+        context = await self._list(settings, db_session, before)
         return Template("notify/outbox.html", context=context)
 
     @get("/{message_id:int}", name="outbox_message")
     async def message_page(
-        self, request: Request[Any, Any, Any], db_session: DBSession, message_id: FromPath[int]
+        self, settings: AppSettings, db_session: DBSession, message_id: FromPath[int]
     ) -> Template:
-        settings = settings_of(request.app)
         context = {
             "message": await service.message(db_session, message_id),
             # With SMTP on, the text is the recipient's alone: it may hold their one-time links.
@@ -83,26 +78,28 @@ class OutboxController(Controller):
 
     @post("/{message_id:int}/send-again")
     async def send_again(
-        self, request: Request[Any, Any, Any], db_session: DBSession, message_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, message_id: FromPath[int]
     ) -> Redirect:
-        await service.send_again(db_session, message_id, actor=_actor(request))
+        await service.send_again(db_session, message_id, actor=viewer.email)
         return Redirect(f"/admin/outbox/{message_id}", status_code=303)
 
     @post("/test")
     async def send_test(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        settings: AppSettings,
         db_session: DBSession,
         data: URLEncodedBody[TestMessageForm],
     ) -> Response[Any]:
-        settings = settings_of(request.app)
         try:
             queued = await service.send_test_message(
-                db_session, settings, to=data.email, actor=_actor(request)
+                db_session, settings, to=data.email, actor=viewer.email
             )
         except service.UndeliverableAddress as error:
-            await db_session.rollback()
-            context = await self._list(request, db_session, None)
-            context.update(form=data, errors={"email": error.message})
-            return Template("notify/outbox.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                return {**await self._list(settings, db_session, None), "form": data}
+
+            refused = InvalidInput({"email": error.message})
+            return await form_errors(db_session, refused, "notify/outbox.html", page)
         return Redirect(f"/admin/outbox/{queued.id}", status_code=303)

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Litestar, Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from governance.config import Settings
 from governance.i18n import _
 from governance.security.roles import Account
+
+Viewer = NamedDependency[Account]
+"""The signed-in account (401 when nobody is), injected by name: ``viewer``."""
+Visitor = NamedDependency[Account | None]
+"""Whoever is signed in, or None, injected by name: ``visitor``."""
+AppSettings = NamedDependency[Settings]
+"""The app's settings, injected by name: ``settings``."""
 
 
 def settings_of(app: Litestar) -> Settings:

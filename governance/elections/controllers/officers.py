@@ -5,28 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
-from governance.accounts.sessions import account
+from governance.accounts.models import User
 from governance.db import DBSession
 from governance.elections import officers, service
+from governance.elections.models import Election
 from governance.errors import InvalidInput
 from governance.i18n import _
 from governance.security.guards import requires_role
 from governance.security.roles import Role
+from governance.web.dependencies import Viewer
+from governance.web.fields import parse_id
+from governance.web.forms import form_errors
 
 
 @dataclass
 class HandOverForm:
     election_id: str = ""
     officer_id: str = ""
-
-
-def _number(text: str) -> int:
-    """An id from a form; anything else is 0, which names nothing."""
-    return int(text) if text.isdigit() and len(text) < 10 else 0
 
 
 async def _page(db_session: DBSession, **extra: Any) -> dict[str, Any]:
@@ -55,15 +54,16 @@ class ElectionOfficerController(Controller):
     @post("/")
     async def hand_over(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         data: URLEncodedBody[HandOverForm],
     ) -> Response[Any]:
-        election_id, officer_id = _number(data.election_id), _number(data.officer_id)
+        election_id = parse_id(data.election_id, Election.id)
+        officer_id = parse_id(data.officer_id, User.id)
         try:
-            await officers.hand_over(db_session, account(request), election_id, officer_id)
+            await officers.hand_over(db_session, viewer, election_id, officer_id)
         except InvalidInput as error:
-            await db_session.rollback()
-            context = await _page(db_session, form=data, errors=error.fields)
-            return Template("elections/officers.html", context=context, status_code=422)
+            return await form_errors(
+                db_session, error, "elections/officers.html", lambda: _page(db_session, form=data)
+            )
         return Redirect("/admin/elections", status_code=303)

@@ -7,16 +7,16 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from governance import clock
-from governance.accounts.sessions import account
 from governance.audit import chain as chain_rules
 from governance.audit import service as audit
 from governance.audit.models import election_chain
 from governance.bodies import service as bodies
+from governance.bodies.models import Body
 from governance.counting.methods import METHODS
 from governance.db import DBSession
 from governance.elections import lifecycle, service
@@ -26,6 +26,9 @@ from governance.errors import InvalidInput
 from governance.i18n import _
 from governance.security.guards import requires_role
 from governance.security.roles import Account, Role
+from governance.web.dependencies import Viewer
+from governance.web.fields import Problems, parse_id, parse_int
+from governance.web.forms import form_errors
 
 RO_ONLY = [requires_role(Role.RETURNING_OFFICER)]
 MAX_SHIFT_DAYS = 3650
@@ -94,31 +97,35 @@ class ElectionController(Controller):
     @post("/", guards=RO_ONLY)
     async def create(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         data: URLEncodedBody[NewElectionForm],
     ) -> Response[Any]:
-        settings = ElectionForm(**{f.name: getattr(data, f.name) for f in fields(ElectionForm)})
-        body_id = int(data.body_id) if data.body_id.isdigit() and len(data.body_id) < 10 else 0
+        form = ElectionForm(**{f.name: getattr(data, f.name) for f in fields(ElectionForm)})
+        body_id = parse_id(data.body_id, Body.id)
         try:
-            election = await service.create(db_session, account(request), body_id, settings)
+            election = await service.create(db_session, viewer, body_id, form)
         except InvalidInput as error:
-            context = await self._new_context(db_session, form=data, errors=error.fields)
-            return Template("elections/edit.html", context=context, status_code=422)
+            return await form_errors(
+                db_session,
+                error,
+                "elections/edit.html",
+                lambda: self._new_context(db_session, form=data),
+            )
         return Redirect(f"/ro/elections/{election.id}", status_code=303)
 
     @get("/{election_id:int}", name="ro_election")
     async def election_page(
-        self, request: Request[Any, Any, Any], db_session: DBSession, election_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, election_id: FromPath[int]
     ) -> Template:
-        context = await _overview(db_session, election_id, account(request))
+        context = await _overview(db_session, election_id, viewer)
         return Template("elections/ro_election.html", context=context)
 
     @get("/{election_id:int}/edit", name="ro_election_edit", guards=RO_ONLY)
     async def edit_page(
-        self, request: Request[Any, Any, Any], db_session: DBSession, election_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, election_id: FromPath[int]
     ) -> Template:
-        election = await service.get_as_officer(db_session, account(request), election_id)
+        election = await service.get_as_officer(db_session, viewer, election_id)
         body = await service.body_of(db_session, election)
         context = {
             "election": election,
@@ -130,25 +137,26 @@ class ElectionController(Controller):
     @post("/{election_id:int}/edit", guards=RO_ONLY)
     async def edit(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         data: URLEncodedBody[ElectionForm],
     ) -> Response[Any]:
         try:
-            await service.update(db_session, account(request), election_id, data)
+            await service.update(db_session, viewer, election_id, data)
         except InvalidInput as error:
-            await db_session.rollback()
-            election = await service.get(db_session, election_id)
-            context = {"election": election, "form": data, "errors": error.fields}
-            return Template("elections/edit.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                return {"election": await service.get(db_session, election_id), "form": data}
+
+            return await form_errors(db_session, error, "elections/edit.html", page)
         return Redirect(f"/ro/elections/{election_id}", status_code=303)
 
     @get("/{election_id:int}/contests/new", name="ro_contest_new", guards=RO_ONLY)
     async def new_contest_page(
-        self, request: Request[Any, Any, Any], db_session: DBSession, election_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, election_id: FromPath[int]
     ) -> Template:
-        election = await service.get_as_officer(db_session, account(request), election_id)
+        election = await service.get_as_officer(db_session, viewer, election_id)
         return Template(
             "elections/contest.html", context=_contest_context(election, None, ContestForm(), {})
         )
@@ -156,18 +164,20 @@ class ElectionController(Controller):
     @post("/{election_id:int}/contests", guards=RO_ONLY)
     async def add_contest(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         data: URLEncodedBody[ContestForm],
     ) -> Response[Any]:
         try:
-            await service.add_contest(db_session, account(request), election_id, data)
+            await service.add_contest(db_session, viewer, election_id, data)
         except InvalidInput as error:
-            await db_session.rollback()
-            election = await service.get(db_session, election_id)
-            context = _contest_context(election, None, data, error.fields)
-            return Template("elections/contest.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                election = await service.get(db_session, election_id)
+                return _contest_context(election, None, data, {})
+
+            return await form_errors(db_session, error, "elections/contest.html", page)
         return Redirect(f"/ro/elections/{election_id}", status_code=303)
 
     @get(
@@ -175,12 +185,12 @@ class ElectionController(Controller):
     )
     async def contest_page(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         contest_id: FromPath[int],
     ) -> Template:
-        election = await service.get_as_officer(db_session, account(request), election_id)
+        election = await service.get_as_officer(db_session, viewer, election_id)
         contest = await service.get_contest(db_session, election, contest_id)
         form = ContestForm(
             name=contest.name,
@@ -197,67 +207,78 @@ class ElectionController(Controller):
     @post("/{election_id:int}/contests/{contest_id:int}/edit", guards=RO_ONLY)
     async def edit_contest(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         contest_id: FromPath[int],
         data: URLEncodedBody[ContestForm],
     ) -> Response[Any]:
         try:
-            await service.update_contest(
-                db_session, account(request), election_id, contest_id, data
-            )
+            await service.update_contest(db_session, viewer, election_id, contest_id, data)
         except InvalidInput as error:
-            await db_session.rollback()
-            election = await service.get(db_session, election_id)
-            contest = await service.get_contest(db_session, election, contest_id)
-            context = _contest_context(election, contest, data, error.fields)
-            return Template("elections/contest.html", context=context, status_code=422)
+
+            async def page() -> dict[str, Any]:
+                election = await service.get(db_session, election_id)
+                contest = await service.get_contest(db_session, election, contest_id)
+                return _contest_context(election, contest, data, {})
+
+            return await form_errors(db_session, error, "elections/contest.html", page)
         return Redirect(f"/ro/elections/{election_id}", status_code=303)
 
     @post("/{election_id:int}/announce", guards=RO_ONLY)
     async def announce(
-        self, request: Request[Any, Any, Any], db_session: DBSession, election_id: FromPath[int]
+        self, viewer: Viewer, db_session: DBSession, election_id: FromPath[int]
     ) -> Redirect:
-        await service.announce(db_session, account(request), election_id)
+        await service.announce(db_session, viewer, election_id)
         return Redirect(f"/ro/elections/{election_id}", status_code=303)
 
     @post("/{election_id:int}/cancel", guards=RO_ONLY)
     async def cancel(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         data: URLEncodedBody[ReasonForm],
     ) -> Response[Any]:
         try:
-            await service.cancel(db_session, account(request), election_id, data.reason)
+            await service.cancel(db_session, viewer, election_id, data.reason)
         except InvalidInput as error:
-            context = await _overview(
-                db_session, election_id, account(request), cancel_errors=error.fields
+            return await form_errors(
+                db_session,
+                error,
+                "elections/ro_election.html",
+                lambda: _overview(db_session, election_id, viewer),
+                errors_key="cancel_errors",
             )
-            return Template("elections/ro_election.html", context=context, status_code=422)
         return Redirect(f"/ro/elections/{election_id}", status_code=303)
 
     @post("/{election_id:int}/copy", guards=RO_ONLY)
     async def copy(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         election_id: FromPath[int],
         data: URLEncodedBody[CopyForm],
     ) -> Response[Any]:
-        try:
-            days = int(data.shift_days)
-            if abs(days) > MAX_SHIFT_DAYS:
-                raise ValueError(days)
-        except ValueError:
-            message = _("Enter a whole number of days, at most %(max)d.") % {"max": MAX_SHIFT_DAYS}
-            context = await _overview(
-                db_session, election_id, account(request), copy_errors={"shift_days": message}
+        problems: Problems = {}
+        message = _("Enter a whole number of days, at most %(max)d.") % {"max": MAX_SHIFT_DAYS}
+        days = parse_int(
+            data.shift_days,
+            "shift_days",
+            problems,
+            minimum=-MAX_SHIFT_DAYS,
+            maximum=MAX_SHIFT_DAYS,
+            message=message,
+        )
+        if days is None:
+            return await form_errors(
+                db_session,
+                InvalidInput(problems),
+                "elections/ro_election.html",
+                lambda: _overview(db_session, election_id, viewer),
+                errors_key="copy_errors",
             )
-            return Template("elections/ro_election.html", context=context, status_code=422)
-        election = await service.copy(db_session, account(request), election_id, days)
+        election = await service.copy(db_session, viewer, election_id, days)
         return Redirect(f"/ro/elections/{election.id}", status_code=303)
 
     @get("/{election_id:int}/audit.jsonl", name="ro_election_audit")

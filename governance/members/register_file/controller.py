@@ -12,7 +12,6 @@ from litestar.params import FromPath, MultipartBody, URLEncodedBody
 from litestar.response import Stream, Template
 
 from governance import clock
-from governance.accounts.sessions import signed_in
 from governance.db import DBSession
 from governance.errors import InvalidInput
 from governance.i18n import _
@@ -21,6 +20,8 @@ from governance.members.register_file import service as importing
 from governance.members.register_file.columns import TARGETS, parse_mapping
 from governance.security.guards import requires_role
 from governance.security.roles import Role
+from governance.web.dependencies import Viewer
+from governance.web.forms import form_errors
 
 UPLOAD_LIMIT = 512 * 1024 * 1024  # a million-row register is about 120 MB
 
@@ -66,8 +67,8 @@ class MemberFileController(Controller):
     @post("/import", request_max_body_size=UPLOAD_LIMIT)
     async def upload(self, db_session: DBSession, data: MultipartBody[UploadForm]) -> Template:
         if data.file is None or not data.file.filename:
-            errors = {"file": _("Choose a CSV file to upload.")}
-            return Template("members/import.html", context={"errors": errors}, status_code=422)
+            missing = InvalidInput({"file": _("Choose a CSV file to upload.")})
+            return await form_errors(db_session, missing, "members/import.html", {})
         try:
             digest = await uploads.keep(data.file)
         finally:
@@ -86,16 +87,15 @@ class MemberFileController(Controller):
     @post("/import/{digest:str}/commit")
     async def commit(
         self,
-        request: Request[Any, Any, Any],
+        viewer: Viewer,
         db_session: DBSession,
         digest: FromPath[str],
         data: URLEncodedBody[ImportForm],
     ) -> Template:
-        user = signed_in(request)  # never None: the guard admits only signed-in admins
         path = uploads.kept(digest)
         try:
             report = await importing.commit_import(
-                db_session, path, actor=user.email if user else "", mapping=_mapping(data),
+                db_session, path, actor=viewer.email, mapping=_mapping(data),
                 lapse_absent=data.lapse_absent, expected_digest=digest,
             )  # fmt: skip
         except importing.ImportRefused as refused:

@@ -1,4 +1,4 @@
-"""Signed values: trusted without a lookup, refused when forged, altered or used for another purpose."""
+"""Signed values: trusted without a lookup; refused when forged, altered or put to another use."""
 
 from __future__ import annotations
 
