@@ -11,7 +11,7 @@ from governance.elections.models import Contest, Election
 from governance.members.models import Member
 from governance.nominations.models import Candidate, Nomination, Support
 from governance.notify.models import OutboxMessage
-from governance.voting.models import Ballot, Elector, Participation, Roll
+from governance.voting.models import Ballot, Credential, Elector, Participation, Reminder, Roll
 
 metadata = Base.metadata
 
@@ -24,6 +24,7 @@ __all__ = [
     "Body",
     "Candidate",
     "Contest",
+    "Credential",
     "Election",
     "Elector",
     "LoginAttempt",
@@ -31,6 +32,7 @@ __all__ = [
     "Nomination",
     "OutboxMessage",
     "Participation",
+    "Reminder",
     "Roll",
     "RollChallenge",
     "SeatCategory",

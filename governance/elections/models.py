@@ -47,9 +47,14 @@ class Election(Base):
     supporters_distinct_organisations: Mapped[bool] = mapped_column(Boolean, default=True)
     max_supports_per_member: Mapped[int] = mapped_column(Integer, default=2)
     publish_ballots: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A "Re-open nominations" option on ranked and single-choice ballots (counted as a candidate).
+    re_open_nominations: Mapped[bool] = mapped_column(Boolean, default=False)
     ballot_order: Mapped[str] = mapped_column(String(20), default=BallotOrder.ALPHABETICAL.value)
     # Steps taken by the returning officer; with the clock they decide the phase (lifecycle.py).
     announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set once, by whoever first finds the voting window open (a guarded update): from then on
+    # the rolls are frozen and the voting codes issued.
+    voting_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     candidates_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ballot_seed: Mapped[str | None] = mapped_column(String(64))
     counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, ForeignKeyConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from governance.db import Base, UTCDateTime
@@ -82,3 +82,40 @@ class Ballot(Base):
     contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(32), primary_key=True)  # 16 random bytes, hex
     content: Mapped[str] = mapped_column(Text)
+
+
+class Credential(Base):
+    """An elector's voting code for one election, held only as a keyed hash.
+
+    One row per (election, member): the code covers every contest of the election the member is
+    on the roll of. Reissuing a code raises ``generation`` and replaces ``code_hash``, so the old
+    code, and any voting pass made from it, stops working. ``message_id`` is the latest mail that
+    carried the code, so the returning officer can see whether it was queued, sent or refused.
+    """
+
+    __tablename__ = "credentials"
+
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA-256, hex
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), ForeignKey("outbox.id")
+    )
+
+
+class Reminder(Base):
+    """A reminder to electors who have not yet voted: sent now, or scheduled ahead of the close.
+
+    ``sent_at`` is set by whoever claims it (a guarded update), so a reminder goes out once.
+    """
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(320))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recipients: Mapped[int | None] = mapped_column(Integer)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.util.exc import CommandError
-from sqlalchemy import insert, select, text
+from sqlalchemy import MetaData, Table, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from support import PASSWORD
@@ -52,6 +52,19 @@ TIMETABLE = {
 }
 
 
+def _table_before(table: Table, added_since: set[str]) -> Table:
+    """``table`` as an older revision stored it: the model's columns (and their defaults)
+    without those added since, so an insert names no column the old table lacks."""
+    columns = [column._copy() for column in table.columns if column.name not in added_since]
+    return Table(table.name, MetaData(), *columns)
+
+
+# Columns added to ``elections`` by 0007 and later revisions.
+_ELECTIONS_BEFORE_0007 = _table_before(
+    Election.__table__, {"returning_officer_id", "re_open_nominations", "voting_opened_at"}
+)
+
+
 async def _account(session: AsyncSession, email: str, roles: set[Role]) -> int:
     form = NewAccount(email=email, name=email.split("@")[0].title(), password=PASSWORD)
     return (await create_user(session, form, frozenset(roles), actor="test")).id
@@ -68,9 +81,9 @@ async def _election_before_0007(
         await session.flush()
         body_id = await session.scalar(select(Body.id))
     election_id = await session.scalar(
-        insert(Election.__table__)
+        insert(_ELECTIONS_BEFORE_0007)
         .values(body_id=body_id, title=title, created_by=created_by, created_at=EARLY, **TIMETABLE)
-        .returning(Election.__table__.c.id)
+        .returning(_ELECTIONS_BEFORE_0007.c.id)
     )
     await session.execute(
         insert(Contest.__table__).values(
