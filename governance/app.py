@@ -33,11 +33,9 @@ from governance.elections.controllers.public import TimetableController
 from governance.elections.controllers.ro import ElectionController
 from governance.members.controller import MemberAccessController, MemberController
 from governance.members.register_file.controller import MemberFileController
-from governance.nominations.controller import (
-    CandidateListController,
-    MemberNominationController,
-    ReviewController,
-)
+from governance.nominations.controllers.candidates import CandidateListController
+from governance.nominations.controllers.member import MemberNominationController
+from governance.nominations.controllers.review import ReviewController
 from governance.notify.controller import OutboxController
 from governance.notify.mailer import outbox_in_process
 from governance.site.controller import SiteController

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from markupsafe import Markup
@@ -27,7 +28,7 @@ from governance.errors import Conflict, NotFound
 from governance.i18n import N_, _
 from governance.members.models import Member
 from governance.nominations.models import Candidate, Nomination, NominationState, Review
-from governance.nominations.review import board, refuse_if_involved
+from governance.nominations.review import Board, board, refuse_if_involved
 from governance.nominations.service import require
 from governance.nominations.statement import render_statement
 from governance.security.roles import Account
@@ -107,6 +108,29 @@ async def publish(session: AsyncSession, viewer: Account, election_id: int) -> E
             payload={"seed": seed},
         )
     now = clock.now()
+    orders = _place_candidates(session, found, seed, now)
+    election.candidates_published_at, election.ballot_seed = now, seed
+    try:
+        await session.flush()
+    except IntegrityError as error:  # a concurrent publish got there first
+        await session.rollback()
+        raise Conflict(_("The candidate list has already been published.")) from error
+    await record_for_election(
+        session,
+        election.id,
+        action="candidates.published",
+        actor=viewer.email,
+        subject=f"election:{election.id}",
+        payload={"ballot_order": election.ballot_order, "seed": seed, "order": orders},
+    )
+    await session.commit()
+    return election
+
+
+def _place_candidates(
+    session: AsyncSession, found: Board, seed: str | None, now: datetime
+) -> dict[str, list[dict[str, object]]]:
+    """Add each contest's valid nominees as candidates in ballot order; the order, for the chain."""
     orders: dict[str, list[dict[str, object]]] = {}
     for contest in found.contests:
         valid = {
@@ -133,22 +157,7 @@ async def publish(session: AsyncSession, viewer: Account, election_id: int) -> E
             orders[str(contest.contest.id)].append(
                 {"position": position, "nomination": nomination_id, "name": nominee.name}
             )
-    election.candidates_published_at, election.ballot_seed = now, seed
-    try:
-        await session.flush()
-    except IntegrityError as error:  # a concurrent publish got there first
-        await session.rollback()
-        raise Conflict(_("The candidate list has already been published.")) from error
-    await record_for_election(
-        session,
-        election.id,
-        action="candidates.published",
-        actor=viewer.email,
-        subject=f"election:{election.id}",
-        payload={"ballot_order": election.ballot_order, "seed": seed, "order": orders},
-    )
-    await session.commit()
-    return election
+    return orders
 
 
 @lru_cache(maxsize=4096)

@@ -22,7 +22,8 @@ from governance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from governance.i18n import N_, _
 from governance.members.models import Member
 from governance.nominations.models import Nomination, NominationState, Review, Support
-from governance.nominations.service import Progress, progress, require
+from governance.nominations.progress import Progress, progress
+from governance.nominations.service import require
 from governance.nominations.supporters import OPEN_STATES
 from governance.notify.service import enqueue
 from governance.security.roles import Account
@@ -249,6 +250,21 @@ def _decision(item: Entry, outcome: str, reason: str) -> tuple[Review, str]:
     return Review(outcome), reason
 
 
+def _check_reviewable(election: Election, paper: Paper, contest: Contest) -> None:
+    require(
+        election,
+        Action.REVIEW,
+        N_(
+            "Nominations can be reviewed only after they close and "
+            "before the candidate list is published."
+        ),
+    )
+    if paper.state != NominationState.SUBMITTED.value:
+        raise Conflict(_("This nomination was withdrawn; there is nothing to review."))
+    if contest.elected_unopposed_at is not None:
+        raise Conflict(_("This contest has been declared elected unopposed."))
+
+
 async def mark(
     session: AsyncSession,
     viewer: Account,
@@ -260,18 +276,7 @@ async def mark(
     """Mark one nomination valid or invalid, audited, the nominee emailed, committed."""
     found, contest, item = await entry(session, viewer, election_id, nomination_id, to_change=True)
     election, paper = found.election, item.nomination
-    require(
-        election,
-        Action.REVIEW,
-        N_(
-            "Nominations can be reviewed only after they close and "
-            "before the candidate list is published."
-        ),
-    )
-    if paper.state != NominationState.SUBMITTED.value:
-        raise Conflict(_("This nomination was withdrawn; there is nothing to review."))
-    if contest.contest.elected_unopposed_at is not None:
-        raise Conflict(_("This contest has been declared elected unopposed."))
+    _check_reviewable(election, paper, contest.contest)
     if item.conflict is not None:
         await record_for_election(
             session,

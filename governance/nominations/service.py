@@ -7,10 +7,7 @@ SHA-256. Supporters live in ``supporters.py``, the returning officer's review in
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,10 +27,10 @@ from governance.nominations.models import (
     Candidate,
     Nomination,
     NominationState,
-    SupportRole,
     SupportState,
 )
 from governance.nominations.photo import process_photo
+from governance.nominations.progress import Progress, progress
 from governance.nominations.statement import check_statement, count_words
 from governance.security.roles import Account, Role
 
@@ -152,60 +149,6 @@ async def nominations_of(session: AsyncSession, member_id: int) -> list[Nominati
         await session.scalars(
             select(Nomination).where(Nomination.member_id == member_id).order_by(Nomination.id)
         )
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """Confirmed supporters against what the election asks for; complete means enough of both."""
-
-    proposers: int
-    proposers_required: int
-    seconders: int
-    seconders_required: int
-
-    @property
-    def complete(self) -> bool:
-        return (
-            self.proposers >= self.proposers_required and self.seconders >= self.seconders_required
-        )
-
-
-def required(election: Election, role: str) -> int:
-    if role == SupportRole.PROPOSER.value:
-        return election.proposers_required
-    return election.seconders_required
-
-
-class Answered(Protocol):
-    """A support as ``progress`` reads it: a ``Support`` row or the review's lighter copy."""
-
-    @property
-    def role(self) -> str: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def responded_at(self) -> datetime | None: ...
-
-
-def progress(election: Election, supports: Sequence[Answered]) -> Progress:
-    """Only supports confirmed before the close count (confirming is refused after it anyway)."""
-
-    def confirmed(role: SupportRole) -> int:
-        return sum(
-            1
-            for s in supports
-            if s.role == role.value
-            and s.state == SupportState.CONFIRMED.value
-            and s.responded_at is not None
-            and s.responded_at < election.nominations_close_at
-        )
-
-    return Progress(
-        confirmed(SupportRole.PROPOSER),
-        election.proposers_required,
-        confirmed(SupportRole.SECONDER),
-        election.seconders_required,
     )
 
 

@@ -25,6 +25,7 @@ from governance.nominations.models import (
     SupportRole,
     SupportState,
 )
+from governance.nominations.progress import required
 from governance.nominations.service import (
     accepting,
     announced_contest,
@@ -32,7 +33,6 @@ from governance.nominations.service import (
     own_member,
     own_nomination,
     require,
-    required,
 )
 from governance.notify.service import enqueue
 from governance.security.roles import Account

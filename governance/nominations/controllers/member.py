@@ -1,5 +1,4 @@
-"""Nomination pages: a member's own nominations and supports, the returning officer's review,
-the public candidate list and candidates' photos. Parse, call one service function, render."""
+"""A member's own nominations and the supports asked of them: parse, call one service, render."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from jinja2_fragments.litestar import HTMXBlockTemplate
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, URLEncodedBody
@@ -16,16 +15,14 @@ from litestar_htmx import HTMXRequest
 
 from governance.db import DBSession
 from governance.errors import DomainError, InvalidInput
-from governance.nominations import candidates, review, service, supporters
+from governance.nominations import service, supporters
 from governance.nominations.models import NominationState
+from governance.nominations.progress import progress
 from governance.nominations.statement import MAX_CHARACTERS, count_words
 from governance.security.guards import requires_role
 from governance.security.roles import Account, Role
-from governance.web.dependencies import AppSettings, Viewer, Visitor
+from governance.web.dependencies import AppSettings, Viewer
 from governance.web.forms import form_errors
-
-RO_ONLY = [requires_role(Role.RETURNING_OFFICER)]
-AnyRequest = Request[Any, Any, Any]
 
 
 @dataclass
@@ -48,12 +45,6 @@ class StatementForm:
 class AskForm:
     member_id: int = 0
     role: str = ""
-
-
-@dataclass
-class ReviewForm:
-    outcome: str = ""
-    reason: str = ""
 
 
 async def _submission(data: NominationUpload) -> service.Submission:
@@ -155,7 +146,7 @@ class MemberNominationController(Controller):
             "contest": contest,
             "nomination": nomination,
             "rows": await supporters.supporter_rows(db, nomination),
-            "progress": service.progress(election, nomination.supports),
+            "progress": progress(election, nomination.supports),
             "open": service.accepting(election),
             "standing": nomination.state == NominationState.SUBMITTED.value,
             "q": q,
@@ -285,120 +276,3 @@ class MemberNominationController(Controller):
             context = await self._mine(viewer, db_session, problem=error.message)
             return Template("nominations/mine.html", context=context, status_code=error.status_code)
         return _see_other("/my/nominations")
-
-
-class ReviewController(Controller):
-    """The returning officer's review; scrutineers and other returning officers read it and
-    change nothing (the service refuses them; the pages leave out the buttons)."""
-
-    path = "/ro/elections/{election_id:int}/nominations"
-    guards = [requires_role(Role.RETURNING_OFFICER, Role.SCRUTINEER)]  # noqa: RUF012
-
-    @get("/", name="ro_nominations")
-    async def board(
-        self, viewer: Viewer, db_session: DBSession, election_id: FromPath[int]
-    ) -> Template:
-        found = await review.board(db_session, viewer, election_id)
-        context = {"board": found, "can_change": found.can_change}
-        return Template("nominations/review.html", context=context)
-
-    async def _one(
-        self, viewer: Account, db: DBSession, election_id: int, nomination_id: int, **extra: Any
-    ) -> dict[str, Any]:
-        found, contest, item = await review.entry(db, viewer, election_id, nomination_id)
-        suggested = "" if item.progress.complete else review.incomplete_reason(item)
-        form = extra.pop(
-            "form",
-            ReviewForm(
-                outcome="invalid" if suggested else "",
-                reason=item.nomination.review_reason or suggested,
-            ),
-        )
-        return {
-            "board": found,
-            "contest": contest.contest,
-            "item": item,
-            "form": form,
-            "statement": candidates.rendered(await review.statement_of(db, nomination_id)),
-            "has_photo": await service.has_photo(db, nomination_id),
-            "can_change": found.can_change,
-            "errors": extra.pop("errors", {}),
-        }
-
-    @get("/{nomination_id:int}", name="ro_nomination")
-    async def one(
-        self,
-        viewer: Viewer,
-        db_session: DBSession,
-        election_id: FromPath[int],
-        nomination_id: FromPath[int],
-    ) -> Template:
-        context = await self._one(viewer, db_session, election_id, nomination_id)
-        return Template("nominations/review_one.html", context=context)
-
-    @post("/{nomination_id:int}", guards=RO_ONLY)
-    async def mark(
-        self,
-        viewer: Viewer,
-        db_session: DBSession,
-        election_id: FromPath[int],
-        nomination_id: FromPath[int],
-        data: URLEncodedBody[ReviewForm],
-    ) -> Response[Any]:
-        try:
-            await review.mark(
-                db_session, viewer, election_id, nomination_id, data.outcome, data.reason
-            )
-        except InvalidInput as error:
-            return await form_errors(
-                db_session,
-                error,
-                "nominations/review_one.html",
-                lambda: self._one(viewer, db_session, election_id, nomination_id, form=data),
-            )
-        return _see_other(f"/ro/elections/{election_id}/nominations")
-
-    @post("/contests/{contest_id:int}/unopposed", guards=RO_ONLY)
-    async def unopposed(
-        self,
-        viewer: Viewer,
-        db_session: DBSession,
-        election_id: FromPath[int],
-        contest_id: FromPath[int],
-    ) -> Redirect:
-        await review.declare_unopposed(db_session, viewer, election_id, contest_id)
-        return _see_other(f"/ro/elections/{election_id}/nominations")
-
-    @post("/publish", guards=RO_ONLY)
-    async def publish(
-        self, viewer: Viewer, db_session: DBSession, election_id: FromPath[int]
-    ) -> Redirect:
-        await candidates.publish(db_session, viewer, election_id)
-        return _see_other(f"/ro/elections/{election_id}/nominations")
-
-
-class CandidateListController(Controller):
-    """Public: the published candidates of a contest, and candidates' photos."""
-
-    @get("/elections/{election_id:int}/contests/{contest_id:int}/candidates", name="candidates")
-    async def candidates(
-        self, db_session: DBSession, election_id: FromPath[int], contest_id: FromPath[int]
-    ) -> Template:
-        found = await candidates.listing(db_session, election_id, contest_id)
-        return Template("nominations/candidates.html", context={"listing": found})
-
-    @get("/nominations/{nomination_id:int}/photo", name="nomination_photo")
-    async def photo(
-        self,
-        visitor: Visitor,
-        request: AnyRequest,
-        db_session: DBSession,
-        nomination_id: FromPath[int],
-    ) -> Response[bytes]:
-        """The re-encoded JPEG: cached publicly once published, privately before."""
-        found = await service.photo(db_session, visitor, nomination_id)
-        cache = "public, max-age=86400" if found.public else "private, no-cache"
-        headers = {"cache-control": cache, "etag": f'"{found.etag}"'}
-        if request.headers.get("if-none-match") == f'"{found.etag}"':
-            return Response(b"", status_code=304, headers=headers)
-        return Response(found.jpeg, media_type="image/jpeg", headers=headers)
