@@ -117,7 +117,7 @@ class _Booth:
 _TIMELINE = [getattr(Election, name) for name in Schedule.__dataclass_fields__]
 
 
-async def _booth(session: AsyncSession, contest_id: int, member_id: int) -> _Booth:
+async def read_booth(session: AsyncSession, contest_id: int, member_id: int) -> _Booth:
     on_roll = and_(Elector.contest_id == Contest.id, Elector.member_id == member_id)
     marked = and_(Participation.contest_id == Contest.id, Participation.member_id == member_id)
     statement = (
@@ -152,7 +152,7 @@ async def cast(
     not frozen yet); on any refusal or failure nothing of the cast is stored.
     """
     content = canonical_marks(marks)
-    booth = await _booth(session, contest_id, member_id)
+    booth = await read_booth(session, contest_id, member_id)
     refusal = booth.refusal(clock.now())
     if refusal is not None:
         raise refusal
@@ -161,7 +161,7 @@ async def cast(
         voted_at = await _mark_and_drop(session, contest_id, member_id, key, content, booth)
     except IntegrityError:
         await session.rollback()
-        voted = await _voted_at(session, contest_id, member_id)
+        voted = await marked_at(session, contest_id, member_id)
         if voted is None:
             raise
         raise AlreadyVoted(voted, booth.zone) from None
@@ -189,7 +189,7 @@ async def _mark_and_drop(
     return voted_at
 
 
-async def _voted_at(session: AsyncSession, contest_id: int, member_id: int) -> datetime | None:
+async def marked_at(session: AsyncSession, contest_id: int, member_id: int) -> datetime | None:
     statement = select(Participation.voted_at).where(
         Participation.contest_id == contest_id, Participation.member_id == member_id
     )
