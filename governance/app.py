@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import cast
 
 from advanced_alchemy.extensions.litestar import (
     AsyncSessionConfig,
@@ -18,6 +21,7 @@ from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar_htmx import HTMXPlugin
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from governance.accounts.controller import (
     AccountController,
@@ -40,6 +44,7 @@ from governance.notify.controller import OutboxController
 from governance.notify.mailer import outbox_in_process
 from governance.site.controller import SiteController
 from governance.templating import make_environment
+from governance.voting.box import running_writer
 from governance.web.dependencies import dependencies
 from governance.web.errors import EXCEPTION_HANDLERS
 from governance.web.headers import SecurityHeadersMiddleware
@@ -67,6 +72,16 @@ def _freeze_start_up_objects() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+@asynccontextmanager
+async def ballot_box_in_process(app: Litestar) -> AsyncIterator[None]:
+    """One group-commit ballot writer per process (``voting/box.py``), on the app's engine."""
+    config = cast(SQLAlchemyAsyncConfig, app.state["alchemy_config"])
+    sessions = async_sessionmaker(config.get_engine(), expire_on_commit=False)
+    async with running_writer(sessions) as writer:
+        app.state["ballot_writer"] = writer
+        yield
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -120,7 +135,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine=JinjaTemplateEngine.from_environment(make_environment())
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[outbox_in_process],
+        lifespan=[outbox_in_process, ballot_box_in_process],
         on_shutdown=[dispose_engine],
         state=State({"settings": settings, "alchemy_config": alchemy}),
         debug=False,
