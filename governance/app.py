@@ -42,6 +42,10 @@ from governance.notify.controller import OutboxController
 from governance.notify.mailer import outbox_in_process
 from governance.site.controller import SiteController
 from governance.templating import make_environment
+from governance.voting.codes import register_fillers
+from governance.voting.controllers.codes import VotingCodeController
+from governance.voting.controllers.mail import ReminderController, VotingMailController
+from governance.voting.opening import voting_in_process
 from governance.web.dependencies import dependencies
 from governance.web.errors import EXCEPTION_HANDLERS
 from governance.web.headers import SecurityHeadersMiddleware
@@ -74,6 +78,7 @@ def _freeze_start_up_objects() -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     alchemy = _alchemy(settings)
+    register_fillers()  # the outbox fills voting codes in at send time (notify/fillers.py)
 
     async def dispose_engine() -> None:
         await alchemy.get_engine().dispose()
@@ -100,6 +105,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MemberNominationController,
             ReviewController,
             CandidateListController,
+            VotingCodeController,
+            VotingMailController,
+            ReminderController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         # HTMXPlugin makes every request an HTMXRequest: ``request.htmx`` tells a handler to answer
@@ -122,7 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine=JinjaTemplateEngine.from_environment(make_environment())
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[outbox_in_process],
+        lifespan=[outbox_in_process, voting_in_process],
         on_shutdown=[dispose_engine],
         state=State({"settings": settings, "alchemy_config": alchemy}),
         debug=False,
