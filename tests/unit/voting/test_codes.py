@@ -54,7 +54,9 @@ def test_look_alike_letters_are_read_as_the_digits_they_resemble() -> None:
     assert codes.normalise("IL0O-0000-0000-0000-0000") == "11000000000000000000"
 
 
-@pytest.mark.parametrize("typed", ["", "7KQ2", "7KQ2-M9XD-4HRT-B6WN-C3PAX", "UUUU-0000-0000-0000-0000"])
+@pytest.mark.parametrize(
+    "typed", ["", "7KQ2", "7KQ2-M9XD-4HRT-B6WN-C3PAX", "UUUU-0000-0000-0000-0000"]
+)
 def test_what_cannot_be_a_code_is_refused(typed: str) -> None:
     assert codes.normalise(typed) is None
 
