@@ -104,7 +104,7 @@ async def electors(
     rows = await session.execute(
         base.order_by(Member.membership_number).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     )
-    return Listing([_row(*row) for row in rows.tuples()], matching, page, pages)
+    return Listing([_row(*row) for row in rows], matching, page, pages)
 
 
 def _row(credential: Credential, member: Member, message: OutboxMessage | None) -> ElectorMail:

@@ -253,7 +253,7 @@ async def send_due(session: AsyncSession, settings: Settings, now: datetime) -> 
         .order_by(Reminder.due_at)
     )
     sent = 0
-    for reminder, election in list(due.tuples()):
+    for reminder, election in list(due):
         if lifecycle.phase(election, now) is not Phase.VOTING_OPEN:
             continue  # left unsent; the officer's page says the poll closed first
         taken = await _claim(session, settings, reminder)
