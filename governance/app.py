@@ -45,6 +45,10 @@ from governance.notify.mailer import outbox_in_process
 from governance.site.controller import SiteController
 from governance.templating import make_environment
 from governance.voting.box import running_writer
+from governance.voting.codes import register_fillers
+from governance.voting.controllers.codes import VotingCodeController
+from governance.voting.controllers.mail import ReminderController, VotingMailController
+from governance.voting.opening import voting_in_process
 from governance.web.dependencies import dependencies
 from governance.web.errors import EXCEPTION_HANDLERS
 from governance.web.headers import SecurityHeadersMiddleware
@@ -87,6 +91,7 @@ async def ballot_box_in_process(app: Litestar) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     alchemy = _alchemy(settings)
+    register_fillers()  # the outbox fills voting codes in at send time (notify/fillers.py)
 
     async def dispose_engine() -> None:
         await alchemy.get_engine().dispose()
@@ -113,6 +118,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MemberNominationController,
             ReviewController,
             CandidateListController,
+            VotingCodeController,
+            VotingMailController,
+            ReminderController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         # HTMXPlugin makes every request an HTMXRequest: ``request.htmx`` tells a handler to answer
@@ -135,7 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine=JinjaTemplateEngine.from_environment(make_environment())
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[outbox_in_process, ballot_box_in_process],
+        lifespan=[outbox_in_process, voting_in_process, ballot_box_in_process],
         on_shutdown=[dispose_engine],
         state=State({"settings": settings, "alchemy_config": alchemy}),
         debug=False,

@@ -225,7 +225,9 @@ def outbox() -> None:
 def outbox_work(once: bool) -> None:
     """Deliver the outbox over SMTP (GOVERNANCE_SMTP_*); polls until stopped unless --once."""
     from governance.notify.mailer import work
+    from governance.voting.codes import register_fillers
 
+    register_fillers()  # voting mail carries placeholders this process fills in at send time
     settings = _settings()
     if not settings.smtp_host:
         click.echo("GOVERNANCE_SMTP_HOST is not set: mail stays in the outbox.", err=True)
@@ -233,6 +235,32 @@ def outbox_work(once: bool) -> None:
     tally = asyncio.run(work(settings, once=once))
     if once:
         click.echo(f"Sent {tally.sent}, to retry {tally.retrying}, failed {tally.failed}.")
+
+
+# --- voting ----------------------------------------------------------------------------------
+
+
+@main.group()
+def voting() -> None:
+    """Polls: opening them, voting codes, reminders."""
+
+
+@voting.command("open")
+def voting_open() -> None:
+    """Open every poll whose voting window has begun (freeze the rolls, issue and mail the
+    voting codes) and send the reminders that are due; safe to run at any time, and twice."""
+    from governance import clock
+    from governance.voting.opening import open_due_polls
+    from governance.voting.reminders import send_due
+
+    settings = _settings()
+
+    async def work(session: AsyncSession) -> tuple[list[int], int]:
+        opened = await open_due_polls(session, settings, clock.now())
+        return opened, await send_due(session, settings, clock.now())
+
+    opened, reminded = _with_session(settings, work)
+    click.echo(f"Polls opened or completed: {len(opened)}. Reminders sent: {reminded}.")
 
 
 # --- members ---------------------------------------------------------------------------------

@@ -63,6 +63,16 @@ class Settings:
     outbox_poll_seconds: float = 5.0
     outbox_max_attempts: int = 8
     outbox_retry_seconds: int = 60  # the first retry's delay; each later one doubles it
+    # Voting. Wrong voting codes allowed per client address, and across every open poll, in
+    # each window of ``code_window_minutes`` (a right code does not count).
+    code_failures_per_address: int = 10
+    code_failures_per_poll: int = 1000
+    code_window_minutes: int = 15
+    reminder_min_hours: int = 12  # at least this long between two reminders of one election
+    # Open due polls and send due reminders from a background task of the app. On by default
+    # when served (from_env); off for apps built directly, as tests build them.
+    voting_in_process: bool = False
+    voting_poll_seconds: float = 30.0
 
     @property
     def secure_cookies(self) -> bool:
@@ -99,4 +109,10 @@ class Settings:
             outbox_poll_seconds=float(_env("OUTBOX_POLL_SECONDS", "5")),
             outbox_max_attempts=int(_env("OUTBOX_MAX_ATTEMPTS", "8")),
             outbox_retry_seconds=int(_env("OUTBOX_RETRY_SECONDS", "60")),
+            code_failures_per_address=int(_env("CODE_FAILURES_PER_ADDRESS", "10")),
+            code_failures_per_poll=int(_env("CODE_FAILURES_PER_POLL", "1000")),
+            code_window_minutes=int(_env("CODE_WINDOW_MINUTES", "15")),
+            reminder_min_hours=int(_env("REMINDER_MIN_HOURS", "12")),
+            voting_in_process=_env("VOTING_IN_PROCESS", "1") == "1",
+            voting_poll_seconds=float(_env("VOTING_POLL_SECONDS", "30")),
         )

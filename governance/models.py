@@ -11,7 +11,15 @@ from governance.elections.models import Contest, Election
 from governance.members.models import Member
 from governance.nominations.models import Candidate, Nomination, Support
 from governance.notify.models import OutboxMessage
-from governance.voting.models import Ballot, Credential, Elector, Participation, Reminder, Roll
+from governance.voting.models import (
+    Ballot,
+    CodeAttempt,
+    Credential,
+    Elector,
+    Participation,
+    Reminder,
+    Roll,
+)
 
 metadata = Base.metadata
 
@@ -23,6 +31,7 @@ __all__ = [
     "Ballot",
     "Body",
     "Candidate",
+    "CodeAttempt",
     "Contest",
     "Credential",
     "Election",

@@ -55,6 +55,9 @@ class Election(Base):
     # Set once, by whoever first finds the voting window open (a guarded update): from then on
     # the rolls are frozen and the voting codes issued.
     voting_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set once every elector has a voting code and its mail is queued: until then any worker
+    # that finds the poll open carries on issuing where the last one stopped.
+    voting_codes_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     candidates_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ballot_seed: Mapped[str | None] = mapped_column(String(64))
     counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -38,6 +38,7 @@ from governance import clock
 from governance.config import Settings
 from governance.db import create_engine, is_sqlite
 from governance.notify.compose import email_message
+from governance.notify.fillers import MissingFiller, fill
 from governance.notify.models import OutboxMessage, OutboxState
 from governance.notify.smtp import Outcome, Relay
 
@@ -163,6 +164,9 @@ class Sender:
                     continue  # left for the next claimant rather than risk a second copy
                 try:
                     email = self._email(message)
+                except MissingFiller as error:
+                    # Another process (with the feature registered) may send it: retry, loudly.
+                    outcome = Outcome(f"cannot be completed here: {error}", permanent=False)
                 except ValueError as error:  # a header the email package refuses to write
                     outcome = Outcome(f"cannot be written as an email: {error}", permanent=True)
                 else:
@@ -174,13 +178,14 @@ class Sender:
         return clock.now() + one_send < claimed_at + self._lease
 
     def _email(self, message: OutboxMessage) -> EmailMessage:
+        # Placeholders are filled here, at send time, and never written back (notify/fillers.py).
         return email_message(
             key=message.key,
             mail_from=self._settings.mail_from,
             recipient=message.recipient,
             subject=message.subject,
-            text=message.text_body,
-            html=message.html_body,
+            text=fill(self._settings, message.text_body),
+            html=fill(self._settings, message.html_body),
             created_at=message.created_at,
         )
 

@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, ForeignKeyConstraint, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from governance.db import Base, UTCDateTime
@@ -119,3 +127,20 @@ class Reminder(Base):
     created_by: Mapped[str] = mapped_column(String(320))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recipients: Mapped[int | None] = mapped_column(Integer)
+
+
+class CodeAttempt(Base):
+    """A wrong voting code, counted per client address and across the open polls to rate-limit
+    guessing (issue 11). Kept in the database, as ``LoginAttempt`` is, so every worker shares
+    the count. A right code, or a try refused by the limit, leaves no row.
+    """
+
+    __tablename__ = "voting_code_attempts"
+    __table_args__ = (
+        Index(None, "client_address", "attempted_at"),
+        Index(None, "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_address: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)

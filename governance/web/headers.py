@@ -22,6 +22,9 @@ SECURITY_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
+# A handler may set these itself, only ever stricter: a page whose URL carries a secret (a
+# voting link) answers with ``no-referrer`` so the URL is passed on to no one.
+HANDLER_MAY_SET = frozenset({"referrer-policy"})
 
 
 class SecurityHeadersMiddleware(ASGIMiddleware):
@@ -32,6 +35,8 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
                 for name, value in SECURITY_HEADERS.items():
+                    if name in HANDLER_MAY_SET and name in headers:
+                        continue
                     headers[name] = value
             await send(message)
 
