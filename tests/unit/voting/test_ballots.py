@@ -165,7 +165,7 @@ def test_a_motion_is_yes_no_or_abstain(answer: str, ranking: list[int]) -> None:
     assert motion.paper is Paper.MOTION
     marked = read(motion, {"answer": [answer]})
     assert marked.marks == {"ranking": ranking}
-    assert read(motion, dict([(n, [v]) for n, v in marked.fields()])).marks == marked.marks
+    assert read(motion, {n: [v] for n, v in marked.fields()}).marks == marked.marks
 
 
 @pytest.mark.parametrize("form", [{}, {"answer": ["maybe"]}, {"answer": ["yes", "no"]}])
