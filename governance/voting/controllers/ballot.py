@@ -24,7 +24,7 @@ from markupsafe import Markup
 from governance import clock
 from governance.db import DBSession
 from governance.errors import DomainError
-from governance.i18n import _
+from governance.i18n import N_, _
 from governance.voting import booth as booths
 from governance.voting import casting, receipts
 from governance.voting.ballots import BallotPaper, Form, Marked, SpoiltBallot, order_so_far, read
@@ -36,11 +36,11 @@ AnyRequest = Request[Any, Any, Any]
 CHOICES = "voting/_choices.html"
 
 TITLES: dict[type[DomainError], str] = {
-    casting.AlreadyVoted: "You have already voted",
-    casting.VotingClosed: "Voting has closed",
-    casting.NotOnRoll: "You are not on the roll for this contest",
-    PassRevoked: "Your voting code has changed",
-    OtherElection: "This is not your election",
+    casting.AlreadyVoted: N_("You have already voted"),
+    casting.VotingClosed: N_("Voting has closed"),
+    casting.NotOnRoll: N_("You are not on the roll for this contest"),
+    PassRevoked: N_("Your voting code has changed"),
+    OtherElection: N_("This is not your election"),
 }
 
 # The clean candidate list of each paper, rendered once per process (DESIGN "Voting and
@@ -79,7 +79,7 @@ def _who() -> Template:
 
 
 def _refused(error: DomainError) -> Template:
-    title = TITLES.get(type(error), "You cannot vote in this contest now")
+    title = TITLES.get(type(error), N_("You cannot vote in this contest now"))
     context = {"title": _(title), "message": error.message}
     response = Template("voting/refused.html", context=context, status_code=error.status_code)
     if isinstance(error, PassRevoked):
