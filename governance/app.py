@@ -46,6 +46,7 @@ from governance.site.controller import SiteController
 from governance.templating import make_environment
 from governance.voting.box import running_writer
 from governance.voting.codes import register_fillers
+from governance.voting.controllers.ballot import BallotController
 from governance.voting.controllers.codes import VotingCodeController
 from governance.voting.controllers.mail import ReminderController, VotingMailController
 from governance.voting.opening import voting_in_process
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             VotingCodeController,
             VotingMailController,
             ReminderController,
+            BallotController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         # HTMXPlugin makes every request an HTMXRequest: ``request.htmx`` tells a handler to answer

@@ -12,8 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from litestar import Request
+from litestar.di import NamedDependency
+
+from governance import clock
 from governance.security import tokens
+from governance.web.dependencies import AppSettings, Visitor
 
 VOTING_COOKIE = "governance_vote"
 PASS_PURPOSE = "voting-pass"  # noqa: S105 - a purpose label, not a secret
@@ -41,6 +47,10 @@ class Voter:
         return self.election_id is None or self.election_id == election_id
 
 
+MaybeVoter = NamedDependency[Voter | None]
+"""Who is voting on a ballot page, or None, injected by name: ``voter`` (``provide_voter``)."""
+
+
 def issue_pass(secret_key: str, voter: Voter, now: datetime) -> str:
     """A voting pass for an elector who proved a code; the cookie's value."""
     if voter.election_id is None or voter.generation is None:
@@ -62,3 +72,21 @@ def read_pass(secret_key: str, token: str, now: datetime) -> Voter | None:
     if now.timestamp() >= expires:
         return None
     return Voter(member_id, election_id, generation)
+
+
+def provide_voter(
+    request: Request[Any, Any, Any], settings: AppSettings, visitor: Visitor
+) -> Voter | None:
+    """Who is voting, for a ballot page (a Litestar dependency, injected as ``voter``).
+
+    A signed-in account linked to a member votes as that member; otherwise a valid voting pass
+    in the ``VOTING_COOKIE`` cookie names the elector; otherwise nobody is voting. No database
+    read either way: the session was checked by the authentication middleware, the pass by its
+    signature.
+    """
+    if visitor is not None and visitor.member_id is not None:
+        return Voter(visitor.member_id)
+    token = request.cookies.get(VOTING_COOKIE)
+    if not token:
+        return None
+    return read_pass(settings.secret_key, token, clock.now())
