@@ -32,6 +32,7 @@ from governance.members.models import Member
 from governance.nominations.models import Candidate
 from governance.voting import casting
 from governance.voting.ballots import BallotPaper, Option, paper_for
+from governance.voting.box import BallotWriter
 from governance.voting.electorate import freeze_electorate
 from governance.voting.models import Credential, Elector, Participation
 from governance.voting.voters import Voter
@@ -215,10 +216,15 @@ async def paper_to_cast(session: AsyncSession, voter: Voter, contest_id: int) ->
 
 
 async def cast(
-    session: AsyncSession, voter: Voter, contest_id: int, marks: Mapping[str, Any]
+    session: AsyncSession,
+    voter: Voter,
+    contest_id: int,
+    marks: Mapping[str, Any],
+    box: BallotWriter | None = None,
 ) -> casting.Receipt:
     """Cast for ``voter``: a code voter's pass is good only while their code is the current one
-    (a reissued code raises the credential's generation), checked in the cast's transaction."""
+    (a reissued code raises the credential's generation). Through the process's group-commit
+    ``box`` when there is one (a served app), else in this session's own transaction."""
     if voter.by_code:
         generation = await session.scalar(
             select(Credential.generation).where(
@@ -229,7 +235,10 @@ async def cast(
         if generation is None or generation != voter.generation:
             await session.rollback()
             raise PassRevoked()
-    return await casting.cast(session, contest_id, voter.member_id, marks)
+    if box is None:
+        return await casting.cast(session, contest_id, voter.member_id, marks)
+    await session.rollback()  # end this request's reads: the writer has its own transaction
+    return await box.cast(contest_id, voter.member_id, marks)
 
 
 async def email_of(session: AsyncSession, voter: Voter) -> str:

@@ -393,3 +393,24 @@ async def test_a_pass_from_a_reissued_code_is_refused_and_cleared(
     assert "Your voting code has been replaced" in refused.text
     assert VOTING_COOKIE in refused.headers.get("set-cookie", "")
     assert await stored(db, arranged.contests[0].id) == (0, [])
+
+
+async def test_the_served_app_casts_through_its_group_commit_writer(
+    app: Any, client: Client, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A running app holds one ballot writer, and the cast route hands the ballot to it."""
+    writer = app.state["ballot_writer"]
+    handed: list[int] = []
+    original = writer.cast
+
+    async def counted(contest_id: int, member_id: int, marks: Any) -> Any:
+        handed.append(contest_id)
+        return await original(contest_id, member_id, marks)
+
+    monkeypatch.setattr(writer, "cast", counted)
+    arranged = await election(db, [("plurality", 1)])
+    await signed_in(client, arranged.voter)
+    contest_id = arranged.contests[0].id
+    assert (await cast(client, contest_id, {"choice": "2"})).status_code == 303
+    assert handed == [contest_id]
+    assert await stored(db, contest_id) == (1, ['{"ranking":[2]}'])

@@ -218,7 +218,8 @@ class BallotController(Controller):
         try:
             found = await booths.paper_to_cast(db_session, voter, contest_id)
             marked = read(found.paper, form)
-            receipt = await booths.cast(db_session, voter, contest_id, marked.marks)
+            box = request.app.state.get("ballot_writer")
+            receipt = await booths.cast(db_session, voter, contest_id, marked.marks, box)
         except SpoiltBallot as error:
             context = _ballot(found, form=form, error=error)
             return Template("voting/ballot.html", context=context, status_code=422)
