@@ -263,6 +263,53 @@ def voting_open() -> None:
     click.echo(f"Polls opened or completed: {len(opened)}. Reminders sent: {reminded}.")
 
 
+# --- demo ------------------------------------------------------------------------------------
+
+
+@main.group()
+def demo() -> None:
+    """Ready-made elections for trying the app and for benchmarks (nothing real)."""
+
+
+@demo.command("voting")
+@click.option("--electors", type=click.IntRange(1, 5_000_000), default=1000, show_default=True)
+@click.option(
+    "--codes",
+    "codes_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="where to write each elector's membership number, voting code and link (CSV)",
+)
+def demo_voting(electors: int, codes_file: Path) -> None:
+    """An election open for voting now: an STV contest for 36 seats with 120 candidates and a
+    block vote for 4 seats, with ELECTORS electors. Only in a database with no elections."""
+    import csv
+
+    from governance import clock
+    from governance.demo.voting import build, open_and_list_codes
+    from governance.errors import DomainError
+    from governance.migrate import upgrade
+
+    settings = _settings()
+    _ensure_sqlite_folder(settings.database_url)
+    upgrade(settings.database_url)
+
+    async def work(session: AsyncSession) -> list[tuple[str, str, str]]:
+        sandbox = await build(session, electors, clock.now())
+        return await open_and_list_codes(session, settings, sandbox, clock.now())
+
+    try:
+        listed = _with_session(settings, work)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    with codes_file.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["member", "code", "url"])
+        writer.writerows(listed)
+    click.echo(f"Voting is open for {len(listed)} electors; codes written to {codes_file}.")
+    click.echo("Sign in as the returning officer: officer@sandbox.example.org / sandbox-officer")
+
+
 # --- members ---------------------------------------------------------------------------------
 
 

@@ -27,6 +27,9 @@ from governance.errors import Conflict
 from governance.members.models import Member
 from governance.nominations.models import Candidate, Nomination, Review
 from governance.security.roles import Role
+from governance.voting import codes
+from governance.voting.models import Credential
+from governance.voting.opening import open_poll
 
 SANDBOX_BODY = "Voting sandbox"
 STV_SEATS, STV_CANDIDATES = 36, 120
@@ -190,5 +193,25 @@ async def build(session: AsyncSession, electors: int, now: datetime) -> Sandbox:
     return Sandbox(election.id, (stv.id, block.id), electors)
 
 
-def voting_url(settings: Settings, code: str) -> str:
-    return f"{settings.base_url}/vote/link/{code}"
+async def open_and_list_codes(
+    session: AsyncSession, settings: Settings, sandbox: Sandbox, now: datetime
+) -> list[tuple[str, str, str]]:
+    """Open the poll the way the app does (rolls frozen, codes issued and mailed through the
+    outbox), then each elector's (membership number, code, personal link), derived again from
+    the key: the database holds no code."""
+    election = await session.get(Election, sandbox.election_id)
+    if election is None:
+        raise Conflict("The sandbox election is missing.")
+    await open_poll(session, settings, election, now)
+    rows = await session.execute(
+        select(Member.membership_number, Credential.member_id, Credential.generation)
+        .join(Member, Member.id == Credential.member_id)
+        .where(Credential.election_id == sandbox.election_id)
+        .order_by(Member.membership_number)
+    )
+    listed = []
+    for number, member_id, generation in rows:
+        code = codes.derive(settings.secret_key, sandbox.election_id, member_id, generation)
+        grouped = codes.grouped(code)
+        listed.append((number, grouped, f"{settings.base_url}{codes.LINK_PATH}{code}"))
+    return listed
