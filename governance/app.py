@@ -42,6 +42,7 @@ from governance.notify.controller import OutboxController
 from governance.notify.mailer import outbox_in_process
 from governance.site.controller import SiteController
 from governance.templating import make_environment
+from governance.voting.controllers.officer import PollController
 from governance.web.dependencies import dependencies
 from governance.web.errors import EXCEPTION_HANDLERS
 from governance.web.headers import SecurityHeadersMiddleware
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MemberNominationController,
             ReviewController,
             CandidateListController,
+            PollController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         # HTMXPlugin makes every request an HTMXRequest: ``request.htmx`` tells a handler to answer
