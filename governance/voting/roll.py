@@ -89,7 +89,7 @@ async def roll_of(session: AsyncSession, election: Election, contest: Contest) -
     return await session.get(Roll, contest.id, populate_existing=True)
 
 
-def _parse(form: RollChangeForm) -> tuple[Change | None, str, Reason | None, str]:
+def _parse(form: RollChangeForm) -> tuple[Change, str, Reason, str]:
     problems: dict[str, str] = {}
     change = Change(form.change) if form.change in set(Change) else None
     if change is None:
@@ -105,9 +105,8 @@ def _parse(form: RollChangeForm) -> tuple[Change | None, str, Reason | None, str
         problems["detail"] = _("Say what the challenge or the error was; it goes in the audit log.")
     elif len(detail) > DETAIL_LIMIT:
         problems["detail"] = _("Use at most %(length)d characters.") % {"length": DETAIL_LIMIT}
-    if problems:
+    if problems or change is None or reason is None:
         raise InvalidInput(problems)
-    assert change is not None and reason is not None
     return change, number, reason, detail
 
 

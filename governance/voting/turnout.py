@@ -77,7 +77,7 @@ async def _electorates(session: AsyncSession, contest_ids: list[int]) -> dict[in
     rows = await session.execute(
         select(Roll.contest_id, Roll.electors).where(Roll.contest_id.in_(contest_ids))
     )
-    return {contest_id: electors for contest_id, electors in rows}
+    return dict(rows.tuples().all())
 
 
 async def _hourly(session: AsyncSession, contest_ids: list[int]) -> dict[int, dict[int, int]]:

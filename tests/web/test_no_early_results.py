@@ -335,7 +335,9 @@ async def test_the_sweep_catches_a_route_that_shows_the_ballot_box(
     arranged = await _arrange(db, app.state["settings"].secret_key)
     async with _quiet_box(app.state["settings"].database_url) as box:
         findings, _asked = await _sweep_as(app, client, box, arranged, "anonymous")
-    assert findings and all("/debug/" in finding for finding in findings), [f for f in findings if "/debug/" not in f]
+    assert findings and all("/debug/" in finding for finding in findings), [
+        f for f in findings if "/debug/" not in f
+    ]
     assert any("/debug/ballots: ballot content" in finding for finding in findings)
     assert any("/debug/ballots: ballot key" in finding for finding in findings)
     assert any("/debug/receipts: tracking code" in finding for finding in findings)
