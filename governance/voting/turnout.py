@@ -77,7 +77,7 @@ async def _electorates(session: AsyncSession, contest_ids: list[int]) -> dict[in
     rows = await session.execute(
         select(Roll.contest_id, Roll.electors).where(Roll.contest_id.in_(contest_ids))
     )
-    return dict(rows.tuples().all())
+    return {row.contest_id: row.electors for row in rows}
 
 
 async def _hourly(session: AsyncSession, contest_ids: list[int]) -> dict[int, dict[int, int]]:

@@ -131,7 +131,6 @@ async def _cast(
     crowd: list[Any],
 ) -> None:
     """Ballots whose first preferences are FIRST_PREFERENCES, the voter's among them."""
-    people = iter([voter, *crowd])
     for contest, listed in ((held.contests[0], first), (held.contests[1], second)):
         people = iter([voter, *crowd])
         for index, candidate in enumerate(listed):
