@@ -22,9 +22,15 @@ SUITES = {
     "counting": "bench.counting.run",
     "members": "bench.members.run",
     "nominations": "bench.nominations.run",
+    "voting-freeze": "bench.voting.freeze",
+    "casting": "bench.voting.casting",
 }
 # Scripts that take their own options: what --quick means for each.
-QUICK_ARGUMENTS = {"counting": ["--sizes", "10000,100000"]}
+QUICK_ARGUMENTS = {
+    "counting": ["--sizes", "10000,100000"],
+    "voting-freeze": ["--quick"],
+    "casting": ["--quick"],
+}
 
 
 def _run_suite(name: str, quick: bool) -> str:

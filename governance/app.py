@@ -49,6 +49,7 @@ from governance.voting.codes import register_fillers
 from governance.voting.controllers.ballot import BallotController
 from governance.voting.controllers.codes import VotingCodeController
 from governance.voting.controllers.mail import ReminderController, VotingMailController
+from governance.voting.controllers.officer import PollController
 from governance.voting.opening import voting_in_process
 from governance.web.dependencies import dependencies
 from governance.web.errors import EXCEPTION_HANDLERS
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             VotingMailController,
             ReminderController,
             BallotController,
+            PollController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         # HTMXPlugin makes every request an HTMXRequest: ``request.htmx`` tells a handler to answer

@@ -34,6 +34,7 @@ from support import post_form
 from governance.elections.models import Election
 from governance.nominations.models import Nomination
 from governance.security.roles import Role
+from governance.voting.electorate import freeze_electorate
 
 SECOND = "second@example.org"  # another returning officer, who does not run these elections
 ADMIN = "admin@example.org"
@@ -49,6 +50,7 @@ class Step:
     path: str
     fields: dict[str, str]
     in_draft: bool
+    during_voting: bool = False  # arranged with voting open and the rolls frozen instead
 
 
 SETTINGS = {
@@ -82,6 +84,18 @@ OWNER_ONLY = {
         NOMINATIONS + "/contests/{contest_id:int}/unopposed", {}, in_draft=False
     ),
     "publish the candidates": Step(NOMINATIONS + "/publish", {}, in_draft=False),
+    "change a contest's roll": Step(
+        ELECTION + "/contests/{contest_id:int}/roll",
+        {
+            "change": "add",
+            "membership_number": "M-late",
+            "reason": "clerical_error",
+            "detail": "Left off by mistake.",
+            "confirm": "yes",
+        },
+        in_draft=False,
+        during_voting=True,
+    ),
 }
 # The voting steps need an open poll with codes issued: tests/web/test_voting_mail.py checks
 # each is the owner's alone (its OWNER_ONLY_VOTING list, with the same paths).
@@ -99,7 +113,14 @@ OWNER_ONLY_FORMS = [
     ELECTION + "/contests/new",
     OWNER_ONLY["edit a contest"].path,
 ]
-READ_ONLY = [ELECTION, ELECTION + "/audit.jsonl", NOMINATIONS, NOMINATIONS + "/{nomination_id:int}"]
+READ_ONLY = [
+    ELECTION,
+    ELECTION + "/audit.jsonl",
+    NOMINATIONS,
+    NOMINATIONS + "/{nomination_id:int}",
+    ELECTION + "/turnout",
+    ELECTION + "/contests/{contest_id:int}/roll",
+]
 
 
 def _address(path: str, held: Election, nomination: Nomination) -> str:
@@ -127,11 +148,26 @@ async def _arranged(db: AsyncSession, *, in_draft: bool) -> tuple[Election, Nomi
     return held, nomination
 
 
+async def _arranged_voting(db: AsyncSession) -> tuple[Election, Nomination]:
+    """As ``_arranged`` after the close, then the candidates published and voting open with the
+    rolls frozen, and M-late joining the register after the freeze."""
+    held, nomination = await _arranged(db, in_draft=False)
+    held.candidates_published_at = CLOSED
+    await db.commit()
+    at(held.voting_open_at + timedelta(hours=1))
+    await freeze_electorate(db, held, held.voting_open_at + timedelta(hours=1))
+    await member(db, "M-late", "Late Joiner")
+    return held, nomination
+
+
 @pytest.mark.parametrize("step", OWNER_ONLY.values(), ids=list(OWNER_ONLY))
 async def test_only_the_election_s_returning_officer_takes_each_step(
     client: AsyncTestClient[Any], db: AsyncSession, step: Step
 ) -> None:
-    held, nomination = await _arranged(db, in_draft=step.in_draft)
+    if step.during_voting:
+        held, nomination = await _arranged_voting(db)
+    else:
+        held, nomination = await _arranged(db, in_draft=step.in_draft)
     page, action = _address(ELECTION, held, nomination), _address(step.path, held, nomination)
     before = await chain_of(db, held.id)
     await as_user(client, SECOND)
