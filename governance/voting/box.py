@@ -32,13 +32,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from governance import clock
+from governance.errors import NotFound
+from governance.i18n import _
 from governance.voting.casting import (
     BALLOT_KEY_BYTES,
     AlreadyVoted,
+    CastCheck,
     Receipt,
     canonical_marks,
     cast,
-    read_booth,
+    read_checks,
     tracking_code,
 )
 from governance.voting.models import Ballot, Participation
@@ -84,8 +87,9 @@ class BallotWriter:
         accepted: list[_Cast] = []
         try:
             async with self._sessions() as session:
+                checks = await read_checks(session, {(c.contest_id, c.member_id) for c in batch})
                 for item in batch:
-                    if await _admit(session, item, accepted):
+                    if _admit(checks, item, accepted):
                         accepted.append(item)
                 if not await _write(session, accepted):
                     await session.rollback()
@@ -93,7 +97,7 @@ class BallotWriter:
                     return
                 await session.commit()
         except Exception as error:  # the commit failed: nothing of this batch is stored
-            _fail(accepted, error)
+            _fail(batch, error)
             return
         for item in accepted:
             receipt = Receipt(item.contest_id, tracking_code(item.key, item.content), item.voted_at)
@@ -113,9 +117,12 @@ class BallotWriter:
                 item.done.set_exception(error)
 
 
-async def _admit(session: AsyncSession, item: _Cast, accepted: list[_Cast]) -> bool:
+def _admit(checks: Mapping[tuple[int, int], CastCheck], item: _Cast, accepted: list[_Cast]) -> bool:
     """Whether this elector may cast now; False (and the cast answered) when not."""
-    found = await read_booth(session, item.contest_id, item.member_id)
+    found = checks.get((item.contest_id, item.member_id))
+    if found is None:
+        item.done.set_exception(NotFound(_("There is no such contest.")))
+        return False
     earlier = _same_elector(accepted, item)
     item.voted_at = clock.now()
     item.closes_at = found.schedule.voting_close_at

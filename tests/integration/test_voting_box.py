@@ -140,3 +140,22 @@ async def test_a_close_that_falls_inside_a_batch_refuses_its_casts(
     at(DURING)
     assert all(isinstance(o, VotingClosed) for o in outcomes), outcomes
     assert (await count(db, Participation), await count(db, Ballot)) == (0, 0)
+
+
+async def test_a_failure_before_any_cast_is_admitted_answers_every_cast(
+    db: AsyncSession, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No cast is left waiting for ever when the batch's own read fails."""
+    contest_id, members = await _open_contest(db, 4)
+
+    async def broken(session: AsyncSession, pairs: object) -> dict[object, object]:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(box, "read_checks", broken)
+    writer = BallotWriter(sessions)
+    casts = asyncio.gather(
+        *(writer.cast(contest_id, m, MARKS) for m in members), return_exceptions=True
+    )
+    outcomes = await asyncio.wait_for(casts, timeout=30)
+    assert all(isinstance(o, RuntimeError) for o in outcomes), outcomes
+    assert (await count(db, Participation), await count(db, Ballot)) == (0, 0)
