@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import cast
+from typing import Any, cast
 
 from advanced_alchemy.extensions.litestar import (
     AsyncSessionConfig,
@@ -90,6 +90,34 @@ async def ballot_box_in_process(app: Litestar) -> AsyncIterator[None]:
         yield
 
 
+def _route_handlers() -> list[Any]:
+    """Every page of the app, feature by feature."""
+    return [
+        SiteController,
+        TimetableController,
+        ElectionController,
+        ElectionOfficerController,
+        AccountController,
+        StaffController,
+        MemberController,
+        MemberAccessController,
+        MemberFileController,
+        BodyController,
+        RollCheckController,
+        ChallengeQueueController,
+        OutboxController,
+        MemberNominationController,
+        ReviewController,
+        CandidateListController,
+        VotingCodeController,
+        VotingMailController,
+        ReminderController,
+        BallotController,
+        PollController,
+        create_static_files_router(path="/static", directories=[STATIC_DIR]),
+    ]
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     alchemy = _alchemy(settings)
@@ -103,30 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         enable_middleware_logging=False,
     )
     return Litestar(
-        route_handlers=[
-            SiteController,
-            TimetableController,
-            ElectionController,
-            ElectionOfficerController,
-            AccountController,
-            StaffController,
-            MemberController,
-            MemberAccessController,
-            MemberFileController,
-            BodyController,
-            RollCheckController,
-            ChallengeQueueController,
-            OutboxController,
-            MemberNominationController,
-            ReviewController,
-            CandidateListController,
-            VotingCodeController,
-            VotingMailController,
-            ReminderController,
-            BallotController,
-            PollController,
-            create_static_files_router(path="/static", directories=[STATIC_DIR]),
-        ],
+        route_handlers=_route_handlers(),
         # HTMXPlugin makes every request an HTMXRequest: ``request.htmx`` tells a handler to answer
         # with one block of its page (jinja2-fragments' HTMXBlockTemplate).
         plugins=[
